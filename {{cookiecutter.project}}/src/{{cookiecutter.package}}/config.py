@@ -1,0 +1,64 @@
+"""Every path the project reads or writes, in one place, relative to the project root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT = "{{ cookiecutter.project }}"
+MODEL_NAME = PROJECT
+"""Name of the experiment and of the registered model in MLflow."""
+
+
+@dataclass(frozen=True)
+class Paths:
+    root: Path
+
+    @classmethod
+    def here(cls) -> Paths:
+        return cls(Path.cwd())
+
+    @property
+    def params(self) -> Path:
+        return self.root / "params.yaml"
+
+    @property
+    def contract(self) -> Path:
+        return self.root / "data" / "contract.yaml"
+
+    @property
+    def raw_data(self) -> Path:
+        return self.root / "data" / "raw" / "adult.csv"
+
+    @property
+    def prepared(self) -> Path:
+        return self.root / "data" / "prepared"
+
+    @property
+    def train_split(self) -> Path:
+        return self.prepared / "train.parquet"
+
+    @property
+    def test_split(self) -> Path:
+        return self.prepared / "test.parquet"
+
+    @property
+    def model(self) -> Path:
+        return self.root / "models" / "model"
+
+    @property
+    def run_info(self) -> Path:
+        return self.root / "models" / "run.json"
+
+    @property
+    def metrics(self) -> Path:
+        return self.root / "reports" / "metrics.json"
+
+    @property
+    def plots(self) -> Path:
+        return self.root / "reports" / "plots"
+
+    @property
+    def mlruns(self) -> Path:
+        """Embedded MLflow store: a sqlite database and an artifact folder."""
+        return self.root / "mlruns"

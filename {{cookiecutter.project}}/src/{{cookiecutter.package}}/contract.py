@@ -1,0 +1,62 @@
+"""The data contract (data/contract.yaml).
+
+Columns with their types, nullability, ranges and categories; the label; the slice column.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from .settings import Strict
+from .yamlfile import parse
+
+
+class Column(Strict):
+    type: Literal["integer", "float", "category"]
+    nullable: bool = False
+    min: float | None = None
+    max: float | None = None
+    values: tuple[str, ...] | None = None
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.type in ("integer", "float")
+
+
+class Label(Strict):
+    column: str
+    positive: str
+    negative: str
+
+
+class Contract(Strict):
+    label: Label
+    slice: str
+    columns: dict[str, Column] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _roles_are_columns(self) -> Contract:
+        for role, name in (("label.column", self.label.column), ("slice", self.slice)):
+            if name not in self.columns:
+                raise ValueError(f"{role} {name!r} is not one of the columns")
+        return self
+
+    def feature_columns(self, drop: tuple[str, ...] = ()) -> list[str]:
+        """Columns the model reads: every column but the label and those dropped."""
+        unknown = sorted(set(drop) - set(self.columns))
+        if unknown:
+            raise ValueError(f"cannot drop unknown column(s): {', '.join(unknown)}")
+        return [name for name in self.columns if name != self.label.column and name not in drop]
+
+    def numeric(self, columns: list[str]) -> list[str]:
+        return [name for name in columns if self.columns[name].is_numeric]
+
+    def categorical(self, columns: list[str]) -> list[str]:
+        return [name for name in columns if not self.columns[name].is_numeric]
+
+
+def load_contract(path: Path) -> Contract:
+    return parse(Contract, path)

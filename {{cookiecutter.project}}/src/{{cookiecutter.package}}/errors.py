@@ -1,0 +1,15 @@
+"""Errors the CLI turns into an exit code without a traceback."""
+
+
+class UserError(Exception):
+    """Bad input a user can fix (a parameter, a data file, a missing step): exit code 2."""
+
+    exit_code = 2
+
+
+class StageError(Exception):
+    """A stage run as a subprocess failed after printing its own reason; exit with its code."""
+
+    def __init__(self, exit_code: int) -> None:
+        super().__init__(f"a stage failed with exit code {exit_code}")
+        self.exit_code = exit_code

@@ -1,0 +1,1 @@
+"""Input and output: data files, reports, versions and the MLflow store."""

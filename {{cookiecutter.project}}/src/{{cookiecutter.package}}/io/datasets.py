@@ -1,0 +1,50 @@
+"""Read the raw CSV as the contract describes it; read and write the prepared splits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..contract import Contract
+from ..errors import UserError
+from .files import write_atomic
+
+PANDAS_TYPES = {"integer": "Int64", "float": "Float64", "category": "str"}
+
+
+def read_raw(path: Path, contract: Contract) -> pd.DataFrame:
+    """Load the raw data with the contract's column types; any problem is one clear line."""
+    if not path.is_file():
+        raise UserError(f"{path}: data file not found")
+    dtypes = {name: PANDAS_TYPES[column.type] for name, column in contract.columns.items()}
+    try:
+        frame = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""])
+    except pd.errors.EmptyDataError:
+        raise UserError(f"{path}: the file is empty") from None
+    except UnicodeDecodeError as error:
+        raise UserError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except (ValueError, pd.errors.ParserError) as error:
+        raise UserError(f"{path}: cannot be read as the contract's columns ({error})") from None
+    missing = [name for name in contract.columns if name not in frame.columns]
+    if missing:
+        raise UserError(f"{path}: missing column(s) {', '.join(missing)}")
+    if frame.empty:
+        raise UserError(f"{path}: no data rows")
+    return frame[list(contract.columns)]
+
+
+def labels(frame: pd.DataFrame, contract: Contract) -> np.ndarray:
+    """The label column as 0/1, 1 for the contract's positive class."""
+    return (frame[contract.label.column] == contract.label.positive).to_numpy(dtype=int)
+
+
+def write_split(frame: pd.DataFrame, path: Path) -> None:
+    write_atomic(path, lambda tmp: frame.to_parquet(tmp, index=False))
+
+
+def read_split(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise UserError(f"{path}: not found; run the prepare stage first")
+    return pd.read_parquet(path)

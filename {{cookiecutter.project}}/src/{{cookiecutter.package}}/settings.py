@@ -1,0 +1,70 @@
+"""params.yaml as strict, typed settings: a mistyped key is an error naming the key and the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .yamlfile import parse
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PrepareSettings(Strict):
+    test_size: float = Field(gt=0, lt=1)
+    seed: int
+
+
+class FeatureSettings(Strict):
+    drop: tuple[str, ...] = ()
+
+
+class HistGradientBoosting(Strict):
+    kind: Literal["hist_gradient_boosting"]
+    learning_rate: float = Field(0.1, gt=0)
+    max_iter: int = Field(200, ge=1)
+    max_leaf_nodes: int = Field(31, ge=2)
+    min_samples_leaf: int = Field(20, ge=1)
+    l2_regularization: float = Field(0.0, ge=0)
+
+
+class LogisticRegression(Strict):
+    kind: Literal["logistic_regression"]
+    C: float = Field(1.0, gt=0)
+    max_iter: int = Field(1000, ge=1)
+
+
+class RandomForest(Strict):
+    kind: Literal["random_forest"]
+    n_estimators: int = Field(200, ge=1)
+    max_depth: int | None = Field(None, ge=1)
+    min_samples_leaf: int = Field(1, ge=1)
+
+
+ModelSettings = Annotated[
+    HistGradientBoosting | LogisticRegression | RandomForest, Field(discriminator="kind")
+]
+
+
+class TrainSettings(Strict):
+    seed: int
+    model: ModelSettings
+
+
+class EvaluateSettings(Strict):
+    threshold: float = Field(0.5, gt=0, lt=1)
+
+
+class Settings(Strict):
+    prepare: PrepareSettings
+    features: FeatureSettings = FeatureSettings()
+    train: TrainSettings
+    evaluate: EvaluateSettings = EvaluateSettings()
+
+
+def load_settings(path: Path) -> Settings:
+    return parse(Settings, path)

@@ -1,0 +1,65 @@
+"""Shared fixtures: the shipped contract and params, samples of the real data, a project copy."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from {{ cookiecutter.package }}.config import Paths
+from {{ cookiecutter.package }}.contract import Contract, load_contract
+from {{ cookiecutter.package }}.io.datasets import read_raw
+from {{ cookiecutter.package }}.settings import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+PROJECT_FILES = ("params.yaml", "dvc.yaml", ".dvc", ".dvcignore", "data/contract.yaml", "src")
+
+
+@pytest.fixture(scope="session")
+def shipped() -> Paths:
+    return Paths(ROOT)
+
+
+@pytest.fixture(scope="session")
+def contract(shipped: Paths) -> Contract:
+    return load_contract(shipped.contract)
+
+
+@pytest.fixture(scope="session")
+def settings(shipped: Paths) -> Settings:
+    return load_settings(shipped.params)
+
+
+@pytest.fixture(scope="session")
+def raw(shipped: Paths, contract: Contract) -> pd.DataFrame:
+    return read_raw(shipped.raw_data, contract)
+
+
+@pytest.fixture
+def sample(raw: pd.DataFrame) -> pd.DataFrame:
+    """2,000 real rows, drawn reproducibly."""
+    return raw.sample(n=2000, random_state=0).reset_index(drop=True)
+
+
+@pytest.fixture
+def project(tmp_path: Path, raw: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> Paths:
+    """A copy of this project in tmp_path (3,000 rows of data, its own MLflow store), as cwd."""
+    for name in PROJECT_FILES:
+        source, target = ROOT / name, tmp_path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(
+                source, target, ignore=shutil.ignore_patterns("__pycache__", "cache", "tmp")
+            )
+        else:
+            shutil.copy2(source, target)
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)  # DVC works inside git
+    paths = Paths(tmp_path)
+    paths.raw_data.parent.mkdir(parents=True)
+    raw.sample(n=3000, random_state=1).to_csv(paths.raw_data, index=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    return paths
