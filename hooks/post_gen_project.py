@@ -1,0 +1,82 @@
+"""Finish a freshly generated project: a git repository with a first commit, then next steps.
+
+DVC needs no tool here: the template ships the files `dvc init` writes (.dvc/config with
+analytics and update checks off, .dvc/.gitignore, .dvcignore), so the project is a DVC
+repository whether or not DVC is installed where cookiecutter runs. Nothing here uses the network.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
+PROJECT_DIR = Path.cwd()
+
+
+def run_git(*args: str) -> None:
+    subprocess.run(["git", *args], cwd=PROJECT_DIR, check=True, capture_output=True, text=True)
+
+
+def git_identity() -> list[str]:
+    """Use the user's git identity if set, otherwise the author given in the form."""
+    configured = subprocess.run(["git", "config", "user.email"], cwd=PROJECT_DIR, capture_output=True, text=True)
+    if configured.stdout.strip():
+        return []
+    return ["-c", f"user.name={ANSWERS['author_name']}", "-c", f"user.email={ANSWERS['author_email']}"]
+
+
+def init_git() -> str:
+    if shutil.which("git") is None:
+        return "skipped git: git is not installed (run `git init -b main` yourself later)"
+    try:
+        run_git("init", "--quiet", "--initial-branch=main")
+        run_git("add", "--all")
+        run_git(
+            *git_identity(),
+            "-c",
+            "commit.gpgsign=false",
+            "commit",
+            "--quiet",
+            "--no-verify",
+            "--message",
+            "Initial commit from cookiecutter-mlops-cicd",
+        )
+    except subprocess.CalledProcessError as error:
+        reason = (error.stderr or error.stdout or "").strip().splitlines()
+        return f"skipped git commit: {reason[-1] if reason else error}"
+    return "git: repository initialised on branch main with a first commit"
+
+
+def use_dvc_without_git() -> str:
+    """DVC refuses to run outside git unless told so; tell it, for projects created without git."""
+    config = PROJECT_DIR / ".dvc" / "config"
+    config.write_text(config.read_text(encoding="utf-8") + "    no_scm = true\n", encoding="utf-8")
+    return "dvc: set core.no_scm (no git repository); remove it once you run `git init`"
+
+
+def next_steps() -> str:
+    return "\n".join(
+        [
+            "",
+            f"Next steps for {ANSWERS['project_name']}:",
+            f"  cd {ANSWERS['project']}",
+            "  make setup      # uv sync: installs the environment",
+            "  make pipeline   # prepare -> train -> evaluate, tracked in MLflow",
+            "  make mlflow-ui  # browse runs and the registered model",
+        ]
+    )
+
+
+def main() -> None:
+    print(init_git())
+    print("dvc: repository ready (.dvc/ with analytics off)")
+    if not (PROJECT_DIR / ".git").is_dir():
+        print(use_dvc_without_git())
+    print(next_steps())
+
+
+if __name__ == "__main__":
+    main()
