@@ -1,0 +1,147 @@
+"""Every combination of answers bakes a complete project whose structured files parse."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import Bake
+
+DEFAULT_TREE = {
+    ".dvc/.gitignore",
+    ".dvc/config",
+    ".dvcignore",
+    ".gitignore",
+    ".python-version",
+    "Makefile",
+    "README.md",
+    "data/contract.yaml",
+    "data/raw/adult.csv",
+    "dvc.yaml",
+    "params.yaml",
+    "pyproject.toml",
+    "src/{package}/__init__.py",
+    "src/{package}/__main__.py",
+    "src/{package}/cli.py",
+    "src/{package}/config.py",
+    "src/{package}/contract.py",
+    "src/{package}/core/__init__.py",
+    "src/{package}/core/features.py",
+    "src/{package}/core/metrics.py",
+    "src/{package}/core/models.py",
+    "src/{package}/core/split.py",
+    "src/{package}/errors.py",
+    "src/{package}/io/__init__.py",
+    "src/{package}/io/datasets.py",
+    "src/{package}/io/files.py",
+    "src/{package}/io/tracking.py",
+    "src/{package}/io/versions.py",
+    "src/{package}/settings.py",
+    "src/{package}/stages/__init__.py",
+    "src/{package}/stages/evaluate.py",
+    "src/{package}/stages/pipeline.py",
+    "src/{package}/stages/prepare.py",
+    "src/{package}/stages/train.py",
+    "src/{package}/yamlfile.py",
+    "tests/conftest.py",
+    "tests/core/test_features.py",
+    "tests/core/test_metrics.py",
+    "tests/core/test_models.py",
+    "tests/core/test_split.py",
+    "tests/io/test_datasets.py",
+    "tests/io/test_versions.py",
+    "tests/stages/test_pipeline.py",
+    "tests/test_cli.py",
+    "tests/test_contract.py",
+    "tests/test_settings.py",
+}
+
+# Named combinations: every value of every option appears at least once.
+COMBINATIONS = {
+    "defaults": {},
+    "python:3.12": {"python_version": "3.12"},
+    "python:3.13": {"python_version": "3.13", "project": "churn-model", "package": "churn"},
+    "awkward-text": {
+        "project_name": 'O\'Brien "Lab" — naïve models',
+        "project": "obrien-lab",
+        "package": "obrien_lab",
+        "description": 'Says "hi", uses \\ backslashes, # hashes and: colons',
+        "author_name": "Zoë O'Neil",
+    },
+}
+
+
+def files_of(project: Path) -> set[str]:
+    return {
+        path.relative_to(project).as_posix()
+        for path in project.rglob("*")
+        if path.is_file() and ".git" not in path.relative_to(project).parts
+    }
+
+
+def text_files(project: Path):
+    for name in sorted(files_of(project)):
+        if not name.endswith(".csv"):
+            yield name, (project / name).read_text(encoding="utf-8")
+
+
+@pytest.fixture(params=list(COMBINATIONS.values()), ids=list(COMBINATIONS))
+def baked(request: pytest.FixtureRequest, bake: Bake) -> tuple[Path, dict[str, str]]:
+    return bake(**request.param), request.param
+
+
+def test_tree_is_exactly_the_expected_files(baked):
+    project, answers = baked
+    package = answers.get("package", "income_classifier")
+    assert project.name == answers.get("project", "income-classifier")
+    assert files_of(project) == {name.format(package=package) for name in DEFAULT_TREE}
+
+
+def test_no_template_syntax_is_left(baked):
+    project, _ = baked
+    for name, text in text_files(project):
+        assert "{{ cookiecutter." not in text, name
+        assert "{{cookiecutter." not in text, name
+        assert "{%" not in text, name
+
+
+def test_structured_files_parse_and_carry_the_answers(baked):
+    project, answers = baked
+    for name, text in text_files(project):
+        if name.endswith((".yaml", ".yml")):
+            assert yaml.safe_load(text) is not None, name
+        elif name.endswith(".toml"):
+            tomllib.loads(text)
+        elif name.endswith(".json"):
+            json.loads(text)
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    meta = pyproject["project"]
+    assert meta["name"] == answers.get("project", "income-classifier")
+    assert meta["description"] == answers.get("description", meta["description"])
+    assert meta["authors"][0]["name"] == answers.get("author_name", "Your Name")
+    assert meta["requires-python"] == f">={answers.get('python_version', '3.11')}"
+    assert set(meta["scripts"]) == {meta["name"]}
+    assert (project / ".python-version").read_text().strip() == answers.get("python_version", "3.11")
+
+
+def test_python_files_compile(baked):
+    project, _ = baked
+    for name, text in text_files(project):
+        if name.endswith(".py"):
+            compile(text, name, "exec")
+
+
+def test_project_is_a_git_repository_with_one_commit_on_main(baked):
+    project, _ = baked
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=project, capture_output=True, text=True, check=True).stdout.strip()
+
+    assert git("branch", "--show-current") == "main"
+    assert git("rev-list", "--count", "HEAD") == "1"
+    assert git("status", "--porcelain") == ""

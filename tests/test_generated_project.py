@@ -1,0 +1,64 @@
+"""The default project, baked once: its own lint and tests pass, its pipeline trains, tracks and caches."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import DEFAULTS, run
+
+pytestmark = pytest.mark.slow
+
+UV_RUN = ["uv", "run", "--no-sync"]
+
+
+def test_ruff_is_clean(default_project: Path):
+    run([*UV_RUN, "ruff", "check", "."], default_project)
+    run([*UV_RUN, "ruff", "format", "--check", "."], default_project)
+
+
+def test_its_own_test_suite_passes(default_project: Path):
+    result = run([*UV_RUN, "pytest", "-q", "-p", "no:cacheprovider"], default_project)
+    assert " passed" in result.stdout
+    assert "failed" not in result.stdout
+
+
+def test_pipeline_left_a_model_metrics_plots_and_a_registered_version(default_project: Path):
+    metrics = json.loads((default_project / "reports" / "metrics.json").read_text())
+    assert metrics["test"]["roc_auc"] > 0.9  # HistGradientBoosting on Adult reaches ~0.93
+    assert set(metrics["slices"]["sex"]) == {"Female", "Male"}
+    assert (default_project / "models" / "model" / "MLmodel").is_file()
+    for plot in ("roc.csv", "precision_recall.csv", "confusion.csv"):
+        assert (default_project / "reports" / "plots" / plot).is_file()
+    trained = json.loads((default_project / "models" / "run.json").read_text())
+    assert trained["registered_model"] == DEFAULTS["project"]
+    assert trained["version"] == "1"
+    query = (
+        "import mlflow; c = mlflow.MlflowClient('sqlite:///mlruns/mlflow.db');"
+        f"v = c.get_model_version('{DEFAULTS['project']}', '1');"
+        "print(v.tags['data_version'], c.get_run(v.run_id).data.metrics['test_roc_auc'])"
+    )
+    data_version, roc_auc = run([*UV_RUN, "python", "-c", query], default_project).stdout.split()
+    assert data_version.startswith("md5:")
+    assert float(roc_auc) == metrics["test"]["roc_auc"]
+
+
+def test_second_repro_does_no_work(default_project: Path):
+    result = run([*UV_RUN, "dvc", "repro"], default_project)
+    assert "Running stage" not in result.stdout
+    assert "Data and pipelines are up to date." in result.stdout
+
+
+def test_a_params_change_reruns_only_what_depends_on_it(default_project: Path, tmp_path: Path):
+    project = tmp_path / default_project.name
+    shutil.copytree(default_project, project, symlinks=True)
+    params = project / "params.yaml"
+    params.write_text(params.read_text().replace("threshold: 0.5", "threshold: 0.4"))
+    result = run([*UV_RUN, "dvc", "repro"], project)
+    assert "Running stage 'evaluate'" in result.stdout
+    assert "Running stage 'train'" not in result.stdout
+    assert "Running stage 'prepare'" not in result.stdout
+    assert json.loads((project / "reports" / "metrics.json").read_text())["threshold"] == 0.4
