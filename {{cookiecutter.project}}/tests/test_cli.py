@@ -48,3 +48,10 @@ def test_bad_params_exit_2_with_one_line_and_write_nothing(project):
 def test_training_before_prepare_says_what_to_run(project, capsys):
     assert main(["train"]) == 2
     assert "run the prepare stage first" in capsys.readouterr().err
+
+
+def test_pipeline_lists_the_ci_stages_in_order(capsys):
+    assert main(["pipeline", "--list"]) == 0
+    stages = capsys.readouterr().out.split()
+    assert stages == ["lint", "test", "repro", "report"]
+    assert set(stages) <= set(STAGES)

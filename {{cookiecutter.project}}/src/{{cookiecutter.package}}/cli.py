@@ -12,10 +12,14 @@ from .config import PROJECT, Paths
 from .errors import StageError, UserError
 
 STAGES = {
-    "prepare": "load the raw data and split it into train and test sets",
-    "train": "fit the model from params.yaml and register it in MLflow",
-    "evaluate": "score the model on the test set; write metrics and plot data",
-    "pipeline": "run every stage in CI's order, skipping what has not changed (dvc repro)",
+    "prepare": "load the raw data and split it into train and test sets (a DVC stage)",
+    "train": "fit the model from params.yaml and register it in MLflow (a DVC stage)",
+    "evaluate": "score the model on the test set; write metrics and plot data (a DVC stage)",
+    "lint": "ruff lint and format check (CI stage)",
+    "test": "the project's tests, with a JUnit report in reports/junit/ (CI stage)",
+    "repro": "prepare -> train -> evaluate via dvc repro, skipping what has not changed (CI stage)",
+    "report": "gather test results and metrics into reports/summary.md (CI stage)",
+    "pipeline": "every CI stage in CI's order: what CI runs, in one command",
 }
 
 
@@ -23,7 +27,11 @@ def parser() -> argparse.ArgumentParser:
     cli = argparse.ArgumentParser(prog=PROJECT, description=__doc__)
     commands = cli.add_subparsers(dest="stage", required=True, metavar="stage")
     for name, help_text in STAGES.items():
-        commands.add_parser(name, help=help_text, description=help_text)
+        command = commands.add_parser(name, help=help_text, description=help_text)
+        if name == "pipeline":
+            command.add_argument(
+                "--list", action="store_true", help="print the CI stages in order and exit"
+            )
     return cli
 
 
@@ -33,6 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("DVC_NO_ANALYTICS", "1")
     args = parser().parse_args(argv)
     stage = importlib.import_module(f".stages.{args.stage}", __package__)
+    if getattr(args, "list", False):
+        print("\n".join(stage.STAGES))
+        return 0
     try:
         stage.run(Paths.here())
     except UserError as error:

@@ -59,6 +59,16 @@ class Paths:
         return self.root / "reports" / "plots"
 
     @property
+    def junit(self) -> Path:
+        """JUnit XML reports that CI publishes."""
+        return self.root / "reports" / "junit"
+
+    @property
+    def summary(self) -> Path:
+        """The pipeline's results as Markdown, for CI job summaries and reviews."""
+        return self.root / "reports" / "summary.md"
+
+    @property
     def mlruns(self) -> Path:
         """Embedded MLflow store: a sqlite database and an artifact folder."""
         return self.root / "mlruns"

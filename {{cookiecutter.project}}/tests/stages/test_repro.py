@@ -15,8 +15,8 @@ def registry(uri: str) -> mlflow.MlflowClient:
     return mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 
-def test_pipeline_trains_evaluates_and_registers_then_skips_when_nothing_changed(project, capfd):
-    assert main(["pipeline"]) == 0
+def test_repro_trains_evaluates_and_registers_then_skips_when_nothing_changed(project, capfd):
+    assert main(["repro"]) == 0
 
     report = json.loads(project.metrics.read_text())
     assert report["test"]["roc_auc"] > 0.8
@@ -34,7 +34,7 @@ def test_pipeline_trains_evaluates_and_registers_then_skips_when_nothing_changed
     assert {"git_commit", "data_version"} <= set(run.data.tags)
 
     capfd.readouterr()
-    assert main(["pipeline"]) == 0
+    assert main(["repro"]) == 0
     assert "Data and pipelines are up to date" in capfd.readouterr().out
     assert len(client.search_model_versions(f"name='{MODEL_NAME}'")) == 1
 

@@ -1,0 +1,91 @@
+"""Turn the pipeline's results (JUnit XML, metrics) into Markdown for CI summaries and reviews."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class JUnitSummary:
+    tests: int
+    failures: int
+    errors: int
+    skipped: int
+    seconds: float
+    failed: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> int:
+        return self.tests - self.failures - self.errors - self.skipped
+
+    @property
+    def ok(self) -> bool:
+        return self.failures == 0 and self.errors == 0
+
+
+def summarise_junit(xml_text: str) -> JUnitSummary:
+    """Counts and failing test ids from a pytest JUnit XML report (xunit1 or xunit2)."""
+    root = ET.fromstring(xml_text)
+    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+    failed = []
+    for case in root.iter("testcase"):
+        if case.find("failure") is not None or case.find("error") is not None:
+            failed.append(f"{case.get('classname', '')}::{case.get('name', '')}".lstrip(":"))
+    return JUnitSummary(
+        tests=sum(int(suite.get("tests", 0)) for suite in suites),
+        failures=sum(int(suite.get("failures", 0)) for suite in suites),
+        errors=sum(int(suite.get("errors", 0)) for suite in suites),
+        skipped=sum(int(suite.get("skipped", 0)) for suite in suites),
+        seconds=round(sum(float(suite.get("time", 0)) for suite in suites), 1),
+        failed=failed,
+    )
+
+
+def junit_markdown(name: str, summary: JUnitSummary) -> str:
+    mark = "✅" if summary.ok else "❌"
+    lines = [
+        f"### {mark} Tests: {name}",
+        "",
+        "| passed | failed | errors | skipped | time |",
+        "| ---: | ---: | ---: | ---: | ---: |",
+        f"| {summary.passed} | {summary.failures} | {summary.errors} | {summary.skipped} "
+        f"| {summary.seconds:.1f} s |",
+    ]
+    if summary.failed:
+        lines += ["", "Failing:", *(f"- `{test}`" for test in summary.failed)]
+    return "\n".join(lines)
+
+
+def metrics_markdown(metrics: dict) -> str:
+    primary = metrics["primary_metric"]
+    model = metrics["model"]
+    lines = [
+        f"### Model: {model['name']} version {model['version']}",
+        "",
+        f"Test set: {metrics['rows']} rows, threshold {metrics['threshold']}; "
+        f"primary metric **{primary} {metrics['test'][primary]:.4f}**.",
+        "",
+        "| metric | test |",
+        "| --- | ---: |",
+        *(f"| {name} | {value:.4f} |" for name, value in metrics["test"].items()),
+    ]
+    for column, segments in metrics.get("slices", {}).items():
+        lines += [
+            "",
+            f"Per `{column}`:",
+            "",
+            f"| {column} | rows | {primary} | accuracy |",
+            "| --- | ---: | ---: | ---: |",
+            *(
+                f"| {segment} | {scores['rows']} | {scores.get(primary, float('nan')):.4f} "
+                f"| {scores['accuracy']:.4f} |"
+                for segment, scores in segments.items()
+            ),
+        ]
+    return "\n".join(lines)
+
+
+def pipeline_markdown(sections: list[str]) -> str:
+    body = "\n\n".join(sections) if sections else "No results yet: run the pipeline first."
+    return f"## Pipeline report\n\n{body}\n"
