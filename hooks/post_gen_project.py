@@ -16,6 +16,26 @@ ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 PROJECT_DIR = Path.cwd()
 
 
+def remove_github_actions() -> None:
+    shutil.rmtree(PROJECT_DIR / ".github")
+
+
+def remove_gitlab_ci() -> None:
+    (PROJECT_DIR / ".gitlab-ci.yml").unlink()
+
+
+def remove_jenkinsfile() -> None:
+    (PROJECT_DIR / "Jenkinsfile").unlink()
+
+
+def remove_unselected_ci(choice: str) -> None:
+    """Every CI definition lives in the template; keep the chosen one (or all three)."""
+    removers = {"github": remove_github_actions, "gitlab": remove_gitlab_ci, "jenkins": remove_jenkinsfile}
+    for provider, remove in removers.items():
+        if choice not in ("all", provider):
+            remove()
+
+
 def run_git(*args: str) -> None:
     subprocess.run(["git", *args], cwd=PROJECT_DIR, check=True, capture_output=True, text=True)
 
@@ -63,14 +83,15 @@ def next_steps() -> str:
             "",
             f"Next steps for {ANSWERS['project_name']}:",
             f"  cd {ANSWERS['project']}",
-            "  make setup      # uv sync: installs the environment",
-            "  make pipeline   # prepare -> train -> evaluate, tracked in MLflow",
+            "  make setup      # uv sync --locked: installs the environment",
+            "  make pipeline   # what CI runs: lint, test, then prepare -> train -> evaluate",
             "  make mlflow-ui  # browse runs and the registered model",
         ]
     )
 
 
 def main() -> None:
+    remove_unselected_ci(ANSWERS["ci"])
     print(init_git())
     print("dvc: repository ready (.dvc/ with analytics off)")
     if not (PROJECT_DIR / ".git").is_dir():

@@ -14,6 +14,7 @@ import sys
 ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 
 SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13")
+CI_CHOICES = ("all", "github", "gitlab", "jenkins")
 SLUG = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -60,6 +61,12 @@ def check_python(value: str) -> str | None:
     return None
 
 
+def check_ci(value: str) -> str | None:
+    if value not in CI_CHOICES:
+        return f"ci: {value!r} is not a CI choice (choose one of {', '.join(CI_CHOICES)})"
+    return None
+
+
 def problems(answers: dict[str, str]) -> list[str]:
     found = [
         check_text("project_name", answers["project_name"]),
@@ -69,6 +76,7 @@ def problems(answers: dict[str, str]) -> list[str]:
         check_package(answers["package"]),
         check_email(answers["author_email"]),
         check_python(answers["python_version"]),
+        check_ci(answers["ci"]),
     ]
     return [problem for problem in found if problem]
 

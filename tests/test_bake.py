@@ -34,6 +34,7 @@ DEFAULT_TREE = {
     "src/{package}/core/features.py",
     "src/{package}/core/metrics.py",
     "src/{package}/core/models.py",
+    "src/{package}/core/report.py",
     "src/{package}/core/split.py",
     "src/{package}/errors.py",
     "src/{package}/io/__init__.py",
@@ -44,28 +45,42 @@ DEFAULT_TREE = {
     "src/{package}/settings.py",
     "src/{package}/stages/__init__.py",
     "src/{package}/stages/evaluate.py",
+    "src/{package}/stages/lint.py",
     "src/{package}/stages/pipeline.py",
     "src/{package}/stages/prepare.py",
+    "src/{package}/stages/report.py",
+    "src/{package}/stages/repro.py",
+    "src/{package}/stages/test.py",
+    "src/{package}/stages/tools.py",
     "src/{package}/stages/train.py",
     "src/{package}/yamlfile.py",
     "tests/conftest.py",
     "tests/core/test_features.py",
     "tests/core/test_metrics.py",
     "tests/core/test_models.py",
+    "tests/core/test_report.py",
     "tests/core/test_split.py",
     "tests/io/test_datasets.py",
     "tests/io/test_versions.py",
-    "tests/stages/test_pipeline.py",
+    "tests/stages/test_repro.py",
+    "tests/stages/test_tools.py",
     "tests/test_cli.py",
     "tests/test_contract.py",
     "tests/test_settings.py",
+    "uv.lock",
+}
+CI_TREE = {
+    "github": {".github/workflows/ci.yml"},
+    "gitlab": {".gitlab-ci.yml"},
+    "jenkins": {"Jenkinsfile"},
 }
 
-# Named combinations: every value of every option appears at least once.
+# Named combinations: every value of every option appears at least once (options are independent).
 COMBINATIONS = {
     "defaults": {},
-    "python:3.12": {"python_version": "3.12"},
-    "python:3.13": {"python_version": "3.13", "project": "churn-model", "package": "churn"},
+    "ci:github python:3.12": {"ci": "github", "python_version": "3.12"},
+    "ci:gitlab python:3.13": {"ci": "gitlab", "python_version": "3.13", "project": "churn-model", "package": "churn"},
+    "ci:jenkins": {"ci": "jenkins"},
     "awkward-text": {
         "project_name": 'O\'Brien "Lab" — naïve models',
         "project": "obrien-lab",
@@ -99,7 +114,9 @@ def test_tree_is_exactly_the_expected_files(baked):
     project, answers = baked
     package = answers.get("package", "income_classifier")
     assert project.name == answers.get("project", "income-classifier")
-    assert files_of(project) == {name.format(package=package) for name in DEFAULT_TREE}
+    ci = answers.get("ci", "all")
+    expected = DEFAULT_TREE | set().union(*(files for name, files in CI_TREE.items() if ci in ("all", name)))
+    assert files_of(project) == {name.format(package=package) for name in expected}
 
 
 def test_no_template_syntax_is_left(baked):
@@ -124,7 +141,9 @@ def test_structured_files_parse_and_carry_the_answers(baked):
     assert meta["name"] == answers.get("project", "income-classifier")
     assert meta["description"] == answers.get("description", meta["description"])
     assert meta["authors"][0]["name"] == answers.get("author_name", "Your Name")
-    assert meta["requires-python"] == f">={answers.get('python_version', '3.11')}"
+    assert meta["requires-python"] == ">=3.11"  # one uv.lock for every supported Python
+    python = answers.get("python_version", "3.11")
+    assert pyproject["tool"]["ruff"]["target-version"] == f"py{python.replace('.', '')}"
     assert set(meta["scripts"]) == {meta["name"]}
     assert (project / ".python-version").read_text().strip() == answers.get("python_version", "3.11")
 
