@@ -1,0 +1,82 @@
+"""Read the stage commands out of each CI definition, in the order the CI system runs them.
+
+A stage command is a call of the generated project's CLI: `uv run --no-sync <project> <stage>`.
+GitHub and GitLab files are parsed as YAML (jobs ordered by `needs`, GitLab also by `stages`);
+the Jenkinsfile is executed by the Groovy harness and its `sh` steps are read from the run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+STAGE_COMMAND = re.compile(r"^uv run --no-sync (?P<project>[a-z][a-z0-9-]*) (?P<stage>[a-z][a-z-]*)\b")
+GITLAB_KEYWORDS = {
+    "default", "include", "stages", "variables", "workflow", "image", "services", "cache",
+    "before_script", "after_script", "spec",
+}  # fmt: skip
+
+
+def stage_commands(commands: Iterable[str], project: str) -> list[str]:
+    """The stages called, in order, from a sequence of shell commands (multi-line ones split)."""
+    stages = []
+    for command in commands:
+        for line in str(command).splitlines():
+            match = STAGE_COMMAND.match(line.strip())
+            if match and match["project"] == project:
+                stages.append(match["stage"])
+    return stages
+
+
+def _topological(jobs: dict[str, list[str]]) -> list[str]:
+    """Jobs in dependency order, keeping file order among jobs that are ready together."""
+    ordered: list[str] = []
+    pending = list(jobs)
+    while pending:
+        ready = next((job for job in pending if all(need in ordered for need in jobs[job])), None)
+        if ready is None:
+            raise ValueError(f"needs form a cycle or name unknown jobs: {pending}")
+        ordered.append(ready)
+        pending.remove(ready)
+    return ordered
+
+
+def _as_list(value) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def github_jobs(workflow: dict) -> list[str]:
+    jobs = workflow["jobs"]
+    return _topological({name: _as_list(job.get("needs")) for name, job in jobs.items()})
+
+
+def github_stages(workflow: dict, project: str) -> list[str]:
+    jobs = workflow["jobs"]
+    return stage_commands(
+        (step["run"] for job in github_jobs(workflow) for step in jobs[job].get("steps", []) if "run" in step),
+        project,
+    )
+
+
+def gitlab_jobs(pipeline: dict) -> list[str]:
+    jobs = {
+        name: job
+        for name, job in pipeline.items()
+        if name not in GITLAB_KEYWORDS and not name.startswith(".") and isinstance(job, dict)
+    }
+    stages = pipeline.get("stages", ["build", "test", "deploy"])
+    by_stage = sorted(jobs, key=lambda name: stages.index(jobs[name].get("stage", "test")))
+    needs = {
+        name: [need if isinstance(need, str) else need["job"] for need in _as_list(jobs[name].get("needs"))]
+        for name in by_stage
+    }
+    return _topological(needs)
+
+
+def gitlab_stages(pipeline: dict, project: str) -> list[str]:
+    return stage_commands(
+        (line for job in gitlab_jobs(pipeline) for line in _as_list(pipeline[job].get("script"))),
+        project,
+    )

@@ -1,0 +1,150 @@
+"""Static checks of every generated CI definition: schemas, security audit, one shared pipeline.
+
+The definitions are also executed (test_github_act.py, test_gitlab_local.py, test_jenkins.py);
+here they are validated and compared without running them.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ci.definitions import github_jobs, github_stages, gitlab_stages, stage_commands
+from conftest import DEFAULTS, TEMPLATE, bake_into
+
+PROJECT = DEFAULTS["project"]
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    return bake_into(tmp_path_factory.mktemp("definitions"))
+
+
+@pytest.fixture(scope="module")
+def ci_stages(project: Path) -> list[str]:
+    """The source of truth: the stages the project's own `pipeline` command runs."""
+    source = (project / "src" / DEFAULTS["package"] / "stages" / "pipeline.py").read_text()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and [target.id for target in node.targets] == ["STAGES"]:
+            return list(ast.literal_eval(node.value))
+    raise AssertionError("stages/pipeline.py defines no STAGES")
+
+
+def load(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def tool(name: str) -> str:
+    path = BIN / name
+    if not path.exists():
+        pytest.fail(f"{name} is missing from the template's dev environment: run `uv sync`")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("schema", "path"),
+    [("vendor.github-workflows", ".github/workflows/ci.yml"), ("vendor.gitlab-ci", ".gitlab-ci.yml")],
+    ids=["github", "gitlab"],
+)
+def test_definition_matches_the_official_schema(project: Path, schema: str, path: str):
+    result = subprocess.run(
+        [tool("check-jsonschema"), "--builtin-schema", schema, str(project / path)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def zizmor(*paths: Path) -> list[dict]:
+    result = subprocess.run(
+        [tool("zizmor"), "--offline", "--format", "json", *map(str, paths)], capture_output=True, text=True
+    )
+    assert result.returncode in (0, 10, 11, 12, 13, 14), result.stderr  # 1x: findings of some severity
+    return json.loads(result.stdout)
+
+
+def test_zizmor_finds_nothing_in_the_generated_workflows(project: Path):
+    findings = zizmor(*sorted((project / ".github" / "workflows").glob("*.yml")))
+    assert findings == [], [f["ident"] for f in findings]
+
+
+def test_zizmor_finds_nothing_in_the_templates_own_workflows():
+    findings = zizmor(*sorted((TEMPLATE / ".github" / "workflows").glob("*.yml")))
+    assert findings == [], [f["ident"] for f in findings]
+
+
+def test_zizmor_would_catch_an_untrusted_expression_in_run(project: Path, tmp_path: Path):
+    """The audit is not vacuous: a PR title pasted into a shell command is reported."""
+    text = (project / ".github" / "workflows" / "ci.yml").read_text()
+    step = f"      - run: uv run --no-sync {PROJECT} lint\n"
+    assert step in text
+    bad = tmp_path / "ci.yml"
+    bad.write_text(text.replace(step, step + "      - run: echo ${{ github.event.pull_request.title }}\n", 1))
+    assert any(finding["ident"] == "template-injection" for finding in zizmor(bad))
+
+
+def test_github_and_gitlab_run_the_pipelines_stages_in_order(project: Path, ci_stages: list[str]):
+    assert github_stages(load(project / ".github" / "workflows" / "ci.yml"), PROJECT) == ci_stages
+    assert gitlab_stages(load(project / ".gitlab-ci.yml"), PROJECT) == ci_stages
+
+
+def test_parity_fails_when_one_definition_gains_a_stage(project: Path, ci_stages: list[str]):
+    workflow = load(project / ".github" / "workflows" / "ci.yml")
+    extra = {"needs": "report", "runs-on": "ubuntu-latest", "steps": [{"run": f"uv run --no-sync {PROJECT} deploy"}]}
+    workflow["jobs"]["deploy"] = extra
+    assert github_stages(workflow, PROJECT) != ci_stages
+    pipeline = load(project / ".gitlab-ci.yml")
+    pipeline["test"]["script"].insert(0, f"uv run --no-sync {PROJECT} repro")
+    assert gitlab_stages(pipeline, PROJECT) != ci_stages
+
+
+def test_every_github_job_is_hardened(project: Path):
+    workflow = load(project / ".github" / "workflows" / "ci.yml")
+    assert workflow["permissions"] == {}
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads the key `on` as true
+    assert set(triggers) == {"push", "pull_request", "workflow_dispatch"}
+    assert "concurrency" in workflow
+    for name, job in workflow["jobs"].items():
+        assert "timeout-minutes" in job, name
+        assert "permissions" in job, name
+        for step in job.get("steps", []):
+            uses = step.get("uses")
+            if uses and not uses.startswith("./"):
+                ref = uses.split("@", 1)[1]
+                assert len(ref) == 40, uses
+                assert set(ref) <= set("0123456789abcdef"), uses
+            if uses and uses.startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False, name
+            assert "${{" not in step.get("run", ""), f"{name}: expression inside run:"
+    assert github_jobs(workflow)[-1] == "ci-ok"
+    assert set(workflow["jobs"]["ci-ok"]["needs"]) == set(workflow["jobs"]) - {"ci-ok"}
+
+
+def test_workflow_pins_carry_a_version_comment(project: Path):
+    text = (project / ".github" / "workflows" / "ci.yml").read_text()
+    for line in text.splitlines():
+        if "uses:" in line and "@" in line:
+            assert "# v" in line, line
+
+
+def test_gitlab_pipeline_has_rules_pinned_images_cache_and_junit(project: Path):
+    pipeline = load(project / ".gitlab-ci.yml")
+    rules = [rule["if"] for rule in pipeline["workflow"]["rules"]]
+    assert '$CI_PIPELINE_SOURCE == "merge_request_event"' in rules
+    assert "$CI_COMMIT_TAG" in rules
+    image = pipeline["default"]["image"]
+    assert ":" in image
+    assert not image.endswith(":latest")
+    assert pipeline["default"]["cache"]["key"]["files"] == ["uv.lock"]
+    assert pipeline["test"]["artifacts"]["reports"]["junit"] == "reports/junit/*.xml"
+    assert pipeline["test"]["artifacts"]["when"] == "always"
+
+
+def test_stage_commands_ignore_other_projects_and_tools():
+    commands = ["uv sync --locked", "uv run --no-sync other lint", f"uv run --no-sync {PROJECT} lint\necho done"]
+    assert stage_commands(commands, PROJECT) == ["lint"]
