@@ -25,7 +25,7 @@ demo: .venv  ## generate a project with the defaults into $(DEMO_DIR) and run it
 	@echo "Demo project: $$(ls -d $(DEMO_DIR)/*/)  (metrics in reports/, model in models/, MLflow in mlruns/)"
 
 test: .venv  ## the template's whole test suite
-	$(UV) run --no-sync pytest
+	$(UV) run --no-sync pytest --junitxml=build/junit/template.xml
 
 lint: .venv  ## ruff on the template's own code
 	$(UV) run --no-sync ruff check hooks tests benchmarks

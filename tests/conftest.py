@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from cookiecutter.main import cookiecutter
 TEMPLATE = Path(__file__).resolve().parents[1]
 BUILD = TEMPLATE / "build"
 DEFAULTS = {"project": "income-classifier", "package": "income_classifier"}
+UV = str(Path(sys.executable).with_name("uv"))
+"""The uv pinned by the template's own lock file, whatever `uv` is first on PATH."""
 
 QUIET_TOOLS = {
     "MLFLOW_DISABLE_TELEMETRY": "true",
@@ -64,6 +67,6 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None, timeou
 def default_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The default bake, its environment synced into the shared venv, its pipeline run once."""
     project = bake_into(tmp_path_factory.mktemp("default"))
-    run(["uv", "sync"], project)
-    run(["uv", "run", "--no-sync", DEFAULTS["project"], "pipeline"], project)
+    run([UV, "sync", "--locked"], project)
+    run([UV, "run", "--no-sync", DEFAULTS["project"], "repro"], project)
     return project

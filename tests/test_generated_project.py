@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DEFAULTS, run
+from conftest import DEFAULTS, UV, run
 
 pytestmark = pytest.mark.slow
 
-UV_RUN = ["uv", "run", "--no-sync"]
+UV_RUN = [UV, "run", "--no-sync"]
 
 
 def test_ruff_is_clean(default_project: Path):
