@@ -6,7 +6,7 @@ export UV_COMPILE_BYTECODE := 1
 export MLFLOW_DISABLE_TELEMETRY := true
 export DVC_NO_ANALYTICS := 1
 
-.PHONY: help demo test lint format bench clean
+.PHONY: help demo test lint format lock bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -34,6 +34,13 @@ lint: .venv  ## ruff on the template's own code
 format: .venv  ## apply ruff fixes and formatting
 	$(UV) run --no-sync ruff check --fix hooks tests benchmarks
 	$(UV) run --no-sync ruff format hooks tests benchmarks
+
+lock: .venv  ## refresh the generated project's uv.lock after changing its pyproject.toml
+	rm -rf build/lock
+	$(UV) run --no-sync cookiecutter . --no-input --output-dir build/lock
+	cd build/lock/income-classifier && $(UV) lock
+	sed 's/^name = "income-classifier"$$/name = "{{ cookiecutter.project }}"/' \
+		build/lock/income-classifier/uv.lock > '{{cookiecutter.project}}/uv.lock'
 
 bench: .venv  ## wall time of generate + setup + pipeline, cold and warm, and of a no-op rerun
 	$(UV) run --no-sync python benchmarks/bake_and_run.py

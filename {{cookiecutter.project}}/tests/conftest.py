@@ -15,7 +15,15 @@ from {{ cookiecutter.package }}.io.datasets import read_raw
 from {{ cookiecutter.package }}.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
-PROJECT_FILES = ("params.yaml", "dvc.yaml", ".dvc", ".dvcignore", "data/contract.yaml", "src")
+PROJECT_FILES = (
+    "params.yaml",
+    "dvc.yaml",
+    ".dvc",
+    ".dvcignore",
+    "data/contract.yaml",
+    "data/reference.json",
+    "src",
+)
 
 
 @pytest.fixture(scope="session")
@@ -51,9 +59,7 @@ def project(tmp_path: Path, raw: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) 
         source, target = ROOT / name, tmp_path / name
         target.parent.mkdir(parents=True, exist_ok=True)
         if source.is_dir():
-            shutil.copytree(
-                source, target, ignore=shutil.ignore_patterns("__pycache__", "cache", "tmp")
-            )
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "cache", "tmp"))
         else:
             shutil.copy2(source, target)
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)  # DVC works inside git

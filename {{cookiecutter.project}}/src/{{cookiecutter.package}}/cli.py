@@ -7,11 +7,14 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from .config import PROJECT, Paths
 from .errors import StageError, UserError
 
 STAGES = {
+    "validate": "check data against the contract and the reference profile (a DVC stage, CI's first)",
+    "profile": "record the raw data's distributions as the value-skew reference (data/reference.json)",
     "prepare": "load the raw data and split it into train and test sets (a DVC stage)",
     "train": "fit the model from params.yaml and register it in MLflow (a DVC stage)",
     "evaluate": "score the model on the test set; write metrics and plot data (a DVC stage)",
@@ -29,9 +32,9 @@ def parser() -> argparse.ArgumentParser:
     for name, help_text in STAGES.items():
         command = commands.add_parser(name, help=help_text, description=help_text)
         if name == "pipeline":
-            command.add_argument(
-                "--list", action="store_true", help="print the CI stages in order and exit"
-            )
+            command.add_argument("--list", action="store_true", help="print the CI stages in order and exit")
+        if name == "validate":
+            command.add_argument("--data", type=Path, help="the CSV file to check (default: the raw data)")
     return cli
 
 
@@ -41,11 +44,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("DVC_NO_ANALYTICS", "1")
     args = parser().parse_args(argv)
     stage = importlib.import_module(f".stages.{args.stage}", __package__)
-    if getattr(args, "list", False):
+    options = {key: value for key, value in vars(args).items() if key != "stage"}
+    if options.pop("list", False):
         print("\n".join(stage.STAGES))
         return 0
     try:
-        stage.run(Paths.here())
+        stage.run(Paths.here(), **options)
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code

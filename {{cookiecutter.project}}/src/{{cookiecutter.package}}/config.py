@@ -31,6 +31,20 @@ class Paths:
         return self.root / "data" / "raw" / "adult.csv"
 
     @property
+    def reference(self) -> Path:
+        """The reference profile value skew is measured against (`profile` writes it)."""
+        return self.root / "data" / "reference.json"
+
+    @property
+    def validation(self) -> Path:
+        return self.root / "reports" / "validation.json"
+
+    @property
+    def data_docs(self) -> Path:
+        """Great Expectations Data Docs (HTML) of the last validation."""
+        return self.root / "reports" / "data_docs"
+
+    @property
     def prepared(self) -> Path:
         return self.root / "data" / "prepared"
 

@@ -16,14 +16,24 @@ from .yamlfile import parse
 
 class Column(Strict):
     type: Literal["integer", "float", "category"]
-    nullable: bool = False
     min: float | None = None
     max: float | None = None
     values: tuple[str, ...] | None = None
+    max_missing: float = Field(0.0, ge=0, le=1)
+    unique: bool = False
 
     @property
     def is_numeric(self) -> bool:
         return self.type in ("integer", "float")
+
+    @property
+    def nullable(self) -> bool:
+        return self.max_missing > 0
+
+
+class Rows(Strict):
+    min: int = Field(1, ge=0)
+    max: int | None = Field(None, ge=1)
 
 
 class Label(Strict):
@@ -35,6 +45,7 @@ class Label(Strict):
 class Contract(Strict):
     label: Label
     slice: str
+    rows: Rows = Rows()
     columns: dict[str, Column] = Field(min_length=2)
 
     @model_validator(mode="after")

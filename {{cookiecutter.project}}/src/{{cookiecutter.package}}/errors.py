@@ -7,6 +7,12 @@ class UserError(Exception):
     exit_code = 2
 
 
+class DataError(UserError):
+    """Data that breaks its contract (unreadable, wrong schema, shifted values): exit code 1."""
+
+    exit_code = 1
+
+
 class StageError(Exception):
     """A stage run as a subprocess failed after printing its own reason; exit with its code."""
 

@@ -14,6 +14,11 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class ValidateSettings(Strict):
+    psi_max: float = Field(0.2, gt=0)
+    missing_increase_max: float = Field(0.05, ge=0, le=1)
+
+
 class PrepareSettings(Strict):
     test_size: float = Field(gt=0, lt=1)
     seed: int
@@ -60,6 +65,8 @@ class EvaluateSettings(Strict):
 
 
 class Settings(Strict):
+    # "validate" would shadow a pydantic method, hence the alias.
+    validate_: ValidateSettings = Field(ValidateSettings(), alias="validate")
     prepare: PrepareSettings
     features: FeatureSettings = FeatureSettings()
     train: TrainSettings

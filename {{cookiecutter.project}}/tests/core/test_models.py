@@ -17,9 +17,7 @@ KINDS = [
 @pytest.mark.parametrize("model_settings", KINDS, ids=lambda s: s.kind)
 def test_model_fits_and_predicts_probabilities(model_settings, sample, contract):
     columns = contract.feature_columns(("fnlwgt", "education"))
-    model = build_model(
-        model_settings, contract.numeric(columns), contract.categorical(columns), seed=0
-    )
+    model = build_model(model_settings, contract.numeric(columns), contract.categorical(columns), seed=0)
     model.fit(sample[columns], labels(sample, contract))
     probability = model.predict_proba(sample[columns].head(50))
     assert probability.shape == (50, 2)

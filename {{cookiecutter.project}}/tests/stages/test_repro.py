@@ -46,3 +46,22 @@ def test_tracking_uri_switches_the_store_without_code_changes(project, tmp_path,
     assert main(["train"]) == 0
     assert registry(other).get_model_version(MODEL_NAME, "1").status == "READY"
     assert not (project.mlruns / "mlflow.db").exists()
+
+
+def test_bad_data_stops_the_pipeline_at_validation_and_changes_nothing(project, capfd):
+    assert main(["repro"]) == 0
+    before = {
+        path: path.read_bytes() for path in (project.metrics, project.run_info, project.model / "MLmodel")
+    }
+    good = project.raw_data.read_text()
+    project.raw_data.write_text(good.replace(",Male,", ",Robot,", 5))
+    capfd.readouterr()
+
+    assert main(["repro"]) != 0
+
+    out = capfd.readouterr()
+    assert "sex: expected one of Female, Male; found 5 other values (e.g. 'Robot'" in out.out
+    assert "Running stage 'prepare'" not in out.out
+    assert {path: path.read_bytes() for path in before} == before
+    client = registry(f"sqlite:///{project.mlruns / 'mlflow.db'}")
+    assert len(client.search_model_versions(f"name='{MODEL_NAME}'")) == 1

@@ -10,9 +10,7 @@ PRIMARY = "roc_auc"
 """The metric the project is judged by: threshold-free and robust to the class imbalance."""
 
 
-def classification_metrics(
-    y_true: np.ndarray, probability: np.ndarray, threshold: float
-) -> dict[str, float]:
+def classification_metrics(y_true: np.ndarray, probability: np.ndarray, threshold: float) -> dict[str, float]:
     """Scores of positive-class probabilities against 0/1 labels; positive at >= threshold."""
     predicted = (probability >= threshold).astype(int)
     scores = {
@@ -52,9 +50,9 @@ def precision_recall_points(y_true: np.ndarray, probability: np.ndarray) -> pd.D
     precision, recall, thresholds = metrics.precision_recall_curve(
         y_true, probability, drop_intermediate=True
     )
-    return pd.DataFrame(
-        {"recall": recall[:-1], "precision": precision[:-1], "threshold": thresholds}
-    ).round(6)
+    return pd.DataFrame({"recall": recall[:-1], "precision": precision[:-1], "threshold": thresholds}).round(
+        6
+    )
 
 
 def confusion_rows(

@@ -36,9 +36,7 @@ def build_estimator(settings: ModelSettings, seed: int) -> ClassifierMixin:
     raise TypeError(f"unsupported model settings: {settings!r}")
 
 
-def build_model(
-    settings: ModelSettings, numeric: list[str], categorical: list[str], seed: int
-) -> Pipeline:
+def build_model(settings: ModelSettings, numeric: list[str], categorical: list[str], seed: int) -> Pipeline:
     """The full model: features then classifier, ready to fit on raw contract columns."""
     scale = isinstance(settings, LogisticRegression)
     return Pipeline(

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..contract import Contract
-from ..errors import UserError
+from ..errors import DataError, UserError
 from .files import write_atomic
 
 PANDAS_TYPES = {"integer": "Int64", "float": "Float64", "category": "str"}
@@ -48,3 +48,37 @@ def read_split(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise UserError(f"{path}: not found; run the prepare stage first")
     return pd.read_parquet(path)
+
+
+def read_text(path: Path) -> pd.DataFrame:
+    """The file's cells as text (empty cells missing), for checking before any type is assumed.
+
+    A missing file is a usage error (exit 2); a file that is not readable CSV text breaks the
+    contract (exit 1).
+    """
+    if not path.is_file():
+        raise UserError(f"{path}: data file not found")
+    head = path.open("rb").read(8192)
+    if not head:
+        raise DataError(f"{path}: the file is empty")
+    if b"\x00" in head:
+        raise DataError(f"{path}: binary content, not CSV text")
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise DataError(
+            f"{path}: not UTF-8 text (byte {error.object[error.start]:#04x} at offset {error.start})"
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: no header row") from None
+    except pd.errors.ParserError as error:
+        raise DataError(f"{path}: malformed CSV ({str(error).strip()})") from None
+
+
+def typed(frame: pd.DataFrame, contract: Contract) -> pd.DataFrame:
+    """Text cells converted to the contract's types (after the schema checks have passed)."""
+    converted = frame.copy()
+    for name, column in contract.columns.items():
+        if column.is_numeric and name in converted:
+            converted[name] = pd.to_numeric(converted[name].str.strip())
+    return converted

@@ -153,9 +153,7 @@ def log_training(
     )
 
 
-def log_evaluation(
-    paths: Paths, run_id: str, metrics: dict[str, float], reports: list[Path]
-) -> bool:
+def log_evaluation(paths: Paths, run_id: str, metrics: dict[str, float], reports: list[Path]) -> bool:
     """Add test metrics and reports to the training run; False if that run is not in this store."""
     connect(paths)
     try:

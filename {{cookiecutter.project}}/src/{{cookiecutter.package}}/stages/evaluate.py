@@ -33,9 +33,7 @@ def run(paths: Paths) -> None:
         "test": scores,
         "confusion": metrics.confusion_counts(target, probability, threshold),
         "slices": {
-            contract.slice: metrics.slice_metrics(
-                target, probability, test[contract.slice], threshold
-            )
+            contract.slice: metrics.slice_metrics(target, probability, test[contract.slice], threshold)
         },
     }
     names = (contract.label.negative, contract.label.positive)

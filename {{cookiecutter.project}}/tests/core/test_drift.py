@@ -1,0 +1,39 @@
+"""PSI measures distribution shift for numbers and categories; the same data does not shift."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from {{ cookiecutter.package }}.core.drift import profile, psi, shifts
+
+
+def test_psi_is_zero_for_identical_distributions_and_grows_with_shift():
+    assert psi([0.5, 0.5], [0.5, 0.5]) == 0
+    assert 0 < psi([0.5, 0.5], [0.6, 0.4]) < psi([0.5, 0.5], [0.9, 0.1])
+
+
+def test_profile_bins_numbers_at_deciles_and_counts_categories(sample, contract):
+    reference = profile(sample, contract)["columns"]
+    assert len(reference["age"]["proportions"]) == len(reference["age"]["edges"]) + 1
+    assert sum(reference["age"]["proportions"]) == pytest.approx(1, abs=1e-4)
+    assert set(reference["sex"]["frequencies"]) == {"Female", "Male"}
+    assert reference["workclass"]["missing"] > 0
+
+
+def test_a_fresh_sample_of_the_same_data_does_not_shift(raw, contract):
+    reference = profile(raw, contract)
+    batch = raw.sample(n=3000, random_state=5)
+    assert all(shift.ok for shift in shifts(reference, batch, contract, psi_max=0.1, missing_max=0.02))
+
+
+def test_shifted_numbers_categories_and_missing_rates_are_flagged(raw, contract):
+    reference = profile(raw, contract)
+    batch = raw.sample(n=3000, random_state=5).reset_index(drop=True)
+    batch["age"] = (batch["age"] + 20).clip(upper=90)
+    batch["race"] = "Black"
+    batch.loc[: len(batch) // 3, "occupation"] = pd.NA
+    found = shifts(reference, batch, contract, psi_max=0.2, missing_max=0.05)
+    flagged = {(shift.column, shift.statistic) for shift in found if not shift.ok}
+    assert {("age", "psi"), ("race", "psi"), ("occupation", "missing_rate_increase")} <= flagged
+    assert not {column for column, _ in flagged} - {"age", "race", "occupation"}
+    assert np.isfinite([shift.value for shift in found]).all()
