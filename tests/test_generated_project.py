@@ -46,6 +46,12 @@ def test_pipeline_left_a_model_metrics_plots_and_a_registered_version(default_pr
     assert float(roc_auc) == metrics["test"]["roc_auc"]
 
 
+def test_the_shipped_data_passes_validation(default_project: Path):
+    result = run([*UV_RUN, DEFAULTS["project"], "validate"], default_project)
+    assert "rows pass all" in result.stdout
+    assert json.loads((default_project / "reports" / "validation.json").read_text())["valid"] is True
+
+
 def test_second_repro_does_no_work(default_project: Path):
     result = run([*UV_RUN, "dvc", "repro"], default_project)
     assert "Running stage" not in result.stdout

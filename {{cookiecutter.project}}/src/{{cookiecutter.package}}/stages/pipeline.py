@@ -6,7 +6,7 @@ import importlib
 
 from ..config import Paths
 
-STAGES = ("lint", "test", "repro", "report")
+STAGES = ("validate", "lint", "test", "repro", "report")
 """The CI stages in order: GitHub, GitLab and Jenkins definitions run exactly these, one a job."""
 
 

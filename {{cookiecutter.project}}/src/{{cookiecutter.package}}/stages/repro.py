@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..config import Paths
 from ..errors import UserError
-from ..io import tracking
+from ..io import remote, tracking
 from ..io.files import read_json
 from .tools import run_module
 
@@ -12,6 +12,7 @@ from .tools import run_module
 def repro(paths: Paths) -> None:
     if not (paths.root / ".dvc").is_dir():
         raise UserError(f"{paths.root}: not a DVC repository (no .dvc/); run `make setup`")
+    print(f"repro: {remote.pull(paths)}")
     run_module("dvc", "repro", cwd=paths.root)
 
 

@@ -6,6 +6,7 @@ say how), 2 for usage errors such as a missing file.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from ..contract import load_contract
 from ..core.drift import shifts
 from ..core.verdict import describe, describe_shift
 from ..errors import DataError
+from ..io import remote
 from ..io.datasets import read_text, typed
 from ..io.expectations import Validator, schema_expectations, value_expectations
 from ..io.files import read_json, write_json
@@ -32,6 +34,8 @@ def shown(path: Path, paths: Paths) -> str:
 def run(paths: Paths, data: Path | None = None) -> None:
     settings = load_settings(paths.params).validate_
     contract = load_contract(paths.contract)
+    if data is None and "DVC_STAGE" not in os.environ:  # under `dvc repro`, repro has pulled
+        print(f"validate: {remote.pull(paths)}")
     source = data or paths.raw_data
     frame = read_text(source)
 

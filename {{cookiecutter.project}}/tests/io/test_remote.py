@@ -1,0 +1,108 @@
+"""Versioned data: DVC-tracked data goes to a remote and comes back, to a local folder and to S3.
+
+The S3 remote is a real S3-compatible server (moto in server mode) on 127.0.0.1, started and
+stopped by the test; the local-folder remote needs nothing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.package }}.cli import main
+from {{ cookiecutter.package }}.errors import UserError
+from {{ cookiecutter.package }}.io.remote import pull
+
+
+def dvc(project, *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "dvc", *args], cwd=project.root, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def s3_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A moto S3 server on a free local port, with test credentials; stopped after the test."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail("moto server did not start")
+                time.sleep(0.2)
+        for key, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }.items():
+            monkeypatch.setenv(key, value)
+        import boto3
+
+        endpoint = f"http://127.0.0.1:{port}"
+        boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket="datasets")
+        yield endpoint
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def wipe(project) -> None:
+    """What a fresh clone lacks: DVC's cache and every DVC-managed file."""
+    for path in (project.root / ".dvc" / "cache", project.prepared, project.root / "models"):
+        shutil.rmtree(path, ignore_errors=True)
+    project.raw_data.unlink()
+
+
+def test_data_in_git_needs_no_pull(project):
+    assert pull(project) == "data: in git, nothing to pull"
+
+
+def test_tracked_data_without_a_remote_is_used_locally_or_reported_missing(project):
+    dvc(project, "add", "data/raw/adult.csv")
+    assert "pull skipped" in pull(project)
+    project.raw_data.unlink()
+    with pytest.raises(UserError, match="tracked by DVC but absent, and no DVC remote is configured"):
+        pull(project)
+
+
+def test_push_wipe_pull_leaves_the_pipeline_up_to_date(project, tmp_path, s3_server, capfd):
+    dvc(project, "add", "data/raw/adult.csv")
+    assert main(["repro"]) == 0
+    dvc(project, "remote", "add", "-d", "folder", str(tmp_path / "remote"))
+    dvc(project, "remote", "add", "s3", "s3://datasets/income")
+    dvc(project, "remote", "modify", "s3", "endpointurl", s3_server)
+    dvc(project, "push", "-r", "folder")
+    dvc(project, "push", "-r", "s3")
+
+    for remote in ("s3", "folder"):
+        wipe(project)
+        dvc(project, "pull", "-r", remote)
+        assert "Data and pipelines are up to date." in dvc(project, "repro"), remote
+
+    wipe(project)
+    assert pull(project) == "data: pulled data/raw/adult.csv.dvc from the DVC remote"
+    assert project.raw_data.is_file()
