@@ -27,14 +27,18 @@ def project(tmp_path_factory) -> Path:
     return bake_into(tmp_path_factory.mktemp("definitions"))
 
 
-@pytest.fixture(scope="module")
-def ci_stages(project: Path) -> list[str]:
-    """The source of truth: the stages the project's own `pipeline` command runs."""
+def project_stages(project: Path) -> list[str]:
+    """The source of truth: the stages the project's own `pipeline` command runs, in order."""
     source = (project / "src" / DEFAULTS["package"] / "stages" / "pipeline.py").read_text()
     for node in ast.parse(source).body:
         if isinstance(node, ast.Assign) and [target.id for target in node.targets] == ["STAGES"]:
             return list(ast.literal_eval(node.value))
     raise AssertionError("stages/pipeline.py defines no STAGES")
+
+
+@pytest.fixture(scope="module")
+def ci_stages(project: Path) -> list[str]:
+    return project_stages(project)
 
 
 def load(path: Path) -> dict:

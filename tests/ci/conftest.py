@@ -1,0 +1,65 @@
+"""Projects the three CI front-ends run: a fresh default bake, and one whose unit tests fail.
+
+Each front-end works on its own copy (a git clone), so runs never see each other's outputs.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import bake_into, project_env
+
+
+def git(project: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "user.name=ci", "-c", "user.email=ci@example.com", *args],
+        cwd=project,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+
+
+def clone(project: Path, target: Path) -> Path:
+    """A clone of the baked project, on the same branch, to run a CI front-end in."""
+    subprocess.run(["git", "clone", "-q", str(project), str(target)], check=True)
+    return target
+
+
+@pytest.fixture(scope="session")
+def ci_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default project as a user pushes it: generated, committed, never run."""
+    return bake_into(tmp_path_factory.mktemp("ci"))
+
+
+@pytest.fixture(scope="session")
+def broken_project(ci_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same project with a deliberately failing unit test (its other tests set aside to keep it quick)."""
+    project = clone(ci_project, tmp_path_factory.mktemp("broken") / ci_project.name)
+    shutil.rmtree(project / "tests")
+    (project / "tests").mkdir()
+    (project / "tests" / "test_broken.py").write_text("def test_deliberately_broken():\n    assert 2 + 2 == 5\n")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "A deliberately failing unit test")
+    return project
+
+
+def ci_env() -> dict[str, str]:
+    """What every front-end passes to its jobs: the shared venv and quiet tools."""
+    env = project_env()
+    return {key: env[key] for key in ("UV_PROJECT_ENVIRONMENT", "MLFLOW_DISABLE_TELEMETRY", "DVC_NO_ANALYTICS",
+                                      "UV_COMPILE_BYTECODE", "UV_PYTHON_DOWNLOADS", "UV_NO_PROGRESS")}  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def corrupted_data_project(ci_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same project after a commit that puts an unknown category into the raw data."""
+    project = clone(ci_project, tmp_path_factory.mktemp("corrupted") / ci_project.name)
+    raw = project / "data" / "raw" / "adult.csv"
+    raw.write_text(raw.read_text().replace(",Male,", ",Robot,", 25))
+    git(project, "commit", "-qam", "New data with an unknown category")
+    return project

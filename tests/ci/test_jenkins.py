@@ -1,0 +1,140 @@
+"""The generated Jenkinsfile, executed by the Groovy harness (tests/ci/jenkins), and the
+template's own Jenkins controller. No Jenkins server runs here: the harness stands in for a
+multibranch job, running every `sh` step for real."""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+from ci.conftest import ci_env, clone
+from ci.definitions import stage_commands
+from ci.jenkins.runner import JenkinsRun, lint_jenkinsfiles, run_jenkinsfile
+from ci.test_definitions import PROJECT, project_stages
+from conftest import TEMPLATE
+
+UV_DIR = str(Path(sys.executable).parent)  # the template's pinned uv, first on the agent's PATH
+
+
+def agent_env() -> dict[str, str]:
+    return {**ci_env(), "PATH": f"{UV_DIR}{os.pathsep}{os.environ['PATH']}"}
+
+
+def build(project: Path, workdir: Path, **kwargs) -> JenkinsRun:
+    checkout = clone(project, workdir)
+    return run_jenkinsfile(checkout / "Jenkinsfile", checkout, env=agent_env(), **kwargs)
+
+
+def statuses(run: JenkinsRun) -> dict[str, str]:
+    return {stage["name"]: stage["status"] for stage in run.stages}
+
+
+@pytest.fixture(scope="module")
+def main_build(ci_project: Path, tmp_path_factory) -> JenkinsRun:
+    return build(ci_project, tmp_path_factory.mktemp("jenkins-main") / "ws", branch="main")
+
+
+def test_main_runs_every_stage_green(main_build: JenkinsRun):
+    assert main_build.result == "SUCCESS", main_build.log[-4000:]
+    assert set(statuses(main_build).values()) == {"success"}
+    assert "pipeline: done" not in main_build.log  # stages ran one by one, not `pipeline`
+    assert "repro: done." in main_build.log
+
+
+def test_jenkins_runs_the_same_stages_in_the_same_order(main_build: JenkinsRun, ci_project: Path):
+    assert stage_commands(main_build.sh_commands(), PROJECT) == project_stages(ci_project)
+
+
+def test_reports_are_published(main_build: JenkinsRun):
+    junit = main_build.steps_of("junit")
+    assert [step["stage"] for step in junit] == ["Test"]
+    archived = main_build.steps_of("archiveArtifacts")
+    assert archived
+    assert "reports/**" in str(archived[0]["args"])
+
+
+def test_a_change_request_runs_green(ci_project: Path, tmp_path: Path):
+    run = build(ci_project, tmp_path / "ws", branch="feature/x", change_id="7")
+    assert run.result == "SUCCESS", run.log[-4000:]
+    assert stage_commands(run.sh_commands(), PROJECT) == project_stages(ci_project)
+
+
+def test_a_failing_unit_test_stops_the_build_at_test(broken_project: Path, tmp_path: Path):
+    run = build(broken_project, tmp_path / "ws", branch="main")
+    assert run.result == "FAILURE"
+    assert run.returncode != 0
+    found = statuses(run)
+    assert found["Test"] == "failed"
+    assert found["Train"] == found["Report"] == "not run"
+    stages = project_stages(broken_project)
+    assert stage_commands(run.sh_commands(), PROJECT) == stages[: stages.index("test") + 1]
+    assert "test_deliberately_broken" in run.log
+
+
+def test_tracking_credentials_are_bound_only_when_configured_and_never_shown(ci_project: Path, tmp_path: Path):
+    checkout = clone(ci_project, tmp_path / "ws")
+    # Stand-in for uv: the credential binding is under test here, not the stages (they run above).
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "uv").write_text('#!/bin/sh\necho "uv $* user=$MLFLOW_TRACKING_USERNAME pass=$MLFLOW_TRACKING_PASSWORD"\n')
+    (fake / "uv").chmod(0o755 | stat.S_IEXEC)
+    env = {**ci_env(), "PATH": f"{fake}{os.pathsep}{os.environ['PATH']}", "MLFLOW_CREDENTIALS_ID": "mlflow"}
+    secret = {"mlflow": {"type": "usernamePassword", "username": "bot", "password": "s3cr3t-value"}}
+    run = run_jenkinsfile(checkout / "Jenkinsfile", checkout, branch="main", env=env, credentials=secret)
+    assert run.result == "SUCCESS", run.log[-3000:]
+    assert "s3cr3t-value" not in run.log
+    assert "repro user=bot pass=****" in run.log
+    assert [step["stage"] for step in run.steps_of("withCredentials")] == ["Train"]
+
+
+def test_jenkinsfiles_lint_clean(ci_project: Path):
+    found = lint_jenkinsfiles([ci_project / "Jenkinsfile", TEMPLATE / "jenkins" / "Jenkinsfile"])
+    assert len(found) == 2
+    assert found == {path: [] for path in found}
+
+
+PLUGINS = {
+    "pipeline": "pipeline-model-definition",
+    "sh": "workflow-durable-task-step",
+    "junit": "junit",
+    "archiveArtifacts": "workflow-basic-steps",
+    "withCredentials": "credentials-binding",
+    "usernamePassword": "credentials-binding",
+    "timeout": "workflow-basic-steps",
+    "timestamps": "timestamper",
+    "disableConcurrentBuilds": "workflow-job",
+    "buildDiscarder": "workflow-job",
+    "lock": "lockable-resources",
+    "BRANCH_NAME": "workflow-multibranch",
+}
+
+
+def test_every_plugin_the_generated_jenkinsfile_uses_is_in_plugins_txt(main_build: JenkinsRun, ci_project: Path):
+    listed = {
+        line.strip() for line in (TEMPLATE / "jenkins" / "plugins.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }  # fmt: skip
+    text = (ci_project / "Jenkinsfile").read_text()
+    used = {name for name in PLUGINS if name in text or name in {s["type"] for s in main_build.steps}}
+    used |= {"pipeline", "sh", "BRANCH_NAME"}
+    missing = {PLUGINS[name] for name in used} - listed
+    assert not missing, f"plugins.txt lacks {sorted(missing)}"
+
+
+def test_the_templates_own_jenkinsfile_runs_its_ci_script(tmp_path: Path):
+    workdir = tmp_path / "template"
+    (workdir / ".ci").mkdir(parents=True)
+    # Stand-in for .ci/run (the real one is this very test suite): record the call, leave a JUnit file.
+    (workdir / ".ci" / "run").write_text(
+        'set -e\necho "ci-run CI=$CI"\nmkdir -p build/junit\n'
+        'echo \'<testsuite tests="1"><testcase name="t"/></testsuite>\' > build/junit/template.xml\n'
+    )
+    run = run_jenkinsfile(TEMPLATE / "jenkins" / "Jenkinsfile", workdir, branch="main")
+    assert run.result == "SUCCESS", run.log[-3000:]
+    assert "ci-run CI=true" in run.log
+    assert run.sh_commands() == ["bash .ci/run"]
+    assert [step["stage"] for step in run.steps_of("junit")] == ["Test"]
