@@ -42,8 +42,9 @@ lock: .venv  ## refresh the generated project's uv.lock after changing its pypro
 	sed 's/^name = "income-classifier"$$/name = "{{ cookiecutter.project }}"/' \
 		build/lock/income-classifier/uv.lock > '{{cookiecutter.project}}/uv.lock'
 
-bench: .venv  ## wall time of generate + setup + pipeline, cold and warm, and of a no-op rerun
+bench: .venv  ## benchmarks/: bake+setup+pipeline cold/warm/no-op; validation speed and memory
 	$(UV) run --no-sync python benchmarks/bake_and_run.py
+	$(UV) run --no-sync python benchmarks/validation.py
 
 clean:  ## remove build outputs (baked projects, shared venvs)
 	rm -rf build
