@@ -84,7 +84,7 @@ def next_steps() -> str:
             f"Next steps for {ANSWERS['project_name']}:",
             f"  cd {ANSWERS['project']}",
             "  make setup      # uv sync --locked: installs the environment",
-            "  make pipeline   # what CI runs: lint, test, then prepare -> train -> evaluate",
+            "  make pipeline   # what CI runs: validate, lint, test, repro, model-tests, report",
             "  make mlflow-ui  # browse runs and the registered model",
         ]
     )

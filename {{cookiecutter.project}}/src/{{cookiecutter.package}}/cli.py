@@ -21,6 +21,7 @@ STAGES = {
     "lint": "ruff lint and format check (CI stage)",
     "test": "the project's tests, with a JUnit report in reports/junit/ (CI stage)",
     "repro": "prepare -> train -> evaluate via dvc repro, skipping what has not changed (CI stage)",
+    "model-tests": "the trained model's quality, training, behaviour and cost gates (CI stage)",
     "report": "gather test results and metrics into reports/summary.md (CI stage)",
     "pipeline": "every CI stage in CI's order: what CI runs, in one command",
 }
@@ -43,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     os.environ.setdefault("DVC_NO_ANALYTICS", "1")
     args = parser().parse_args(argv)
-    stage = importlib.import_module(f".stages.{args.stage}", __package__)
+    stage = importlib.import_module(f".stages.{args.stage.replace('-', '_')}", __package__)
     options = {key: value for key, value in vars(args).items() if key != "stage"}
     if options.pop("list", False):
         print("\n".join(stage.STAGES))

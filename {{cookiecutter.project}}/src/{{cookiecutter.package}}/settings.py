@@ -64,6 +64,15 @@ class EvaluateSettings(Strict):
     threshold: float = Field(0.5, gt=0, lt=1)
 
 
+class ModelTestSettings(Strict):
+    baseline_margin: float = Field(0.01, ge=0)
+    slice_floor: float = Field(0.85, ge=0, le=1)
+    max_model_mb: float = Field(20, gt=0)
+    max_latency_ms_row: float = Field(50, gt=0)
+    max_latency_ms_batch: float = Field(500, gt=0)
+    max_load_mb: float = Field(600, gt=0)
+
+
 class Settings(Strict):
     # "validate" would shadow a pydantic method, hence the alias.
     validate_: ValidateSettings = Field(ValidateSettings(), alias="validate")
@@ -71,6 +80,7 @@ class Settings(Strict):
     features: FeatureSettings = FeatureSettings()
     train: TrainSettings
     evaluate: EvaluateSettings = EvaluateSettings()
+    model_tests: ModelTestSettings = ModelTestSettings()
 
 
 def load_settings(path: Path) -> Settings:
