@@ -10,13 +10,12 @@ Run with `make bench`; prints a Markdown table.
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-
-import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from conftest import DEFAULTS, UV, bake_into, project_env
@@ -42,10 +41,9 @@ def main() -> int:
         cli = [str(Path(env["UV_PROJECT_ENVIRONMENT"]) / "bin" / DEFAULTS["project"])]
         raw = project / "data" / "raw" / "adult.csv"
         big = Path(tmp) / "adult-1m.csv"
-        pd.read_csv(raw, dtype=str, keep_default_na=False).sample(n=ROWS, replace=True, random_state=0).to_csv(
-            big, index=False
-        )
-        shipped_rows = sum(1 for _ in raw.open()) - 1
+        header, *lines = raw.read_text().splitlines(keepends=True)
+        big.write_text(header + "".join(random.Random(0).choices(lines, k=ROWS)))
+        shipped_rows = len(lines)
         rows = []
         for name, command, count in [
             ("validate (shipped data)", [*cli, "validate"], shipped_rows),

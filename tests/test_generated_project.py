@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from defects import DEFECTS
 
-from conftest import DEFAULTS, UV, run
+from conftest import DEFAULTS, UV, project_env, run
 
 pytestmark = pytest.mark.slow
 
@@ -68,3 +71,23 @@ def test_a_params_change_reruns_only_what_depends_on_it(default_project: Path, t
     assert "Running stage 'train'" not in result.stdout
     assert "Running stage 'prepare'" not in result.stdout
     assert json.loads((project / "reports" / "metrics.json").read_text())["threshold"] == 0.4
+
+
+@pytest.mark.parametrize(("inject", "failing_test"), list(DEFECTS.values()), ids=list(DEFECTS))
+def test_an_injected_defect_fails_its_model_test(default_project: Path, tmp_path: Path, inject, failing_test):
+    project = tmp_path / default_project.name
+    shutil.copytree(default_project, project, symlinks=True)
+    inject(project)
+    run([*UV_RUN, DEFAULTS["project"], "repro"], project)
+
+    result = subprocess.run(
+        [*UV_RUN, DEFAULTS["project"], "model-tests"], cwd=project, env=project_env(), capture_output=True, text=True
+    )
+
+    assert result.returncode != 0, result.stdout[-3000:]
+    failed = [case.get("name") for case in failing_cases(project / "reports" / "junit" / "model.xml")]
+    assert failing_test in failed, failed
+
+
+def failing_cases(junit: Path) -> list:
+    return [case for case in ET.parse(junit).getroot().iter("testcase") if case.find("failure") is not None]

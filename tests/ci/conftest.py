@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from defects import shuffle_labels
 
 from conftest import bake_into, project_env
 
@@ -62,4 +63,20 @@ def corrupted_data_project(ci_project: Path, tmp_path_factory: pytest.TempPathFa
     raw = project / "data" / "raw" / "adult.csv"
     raw.write_text(raw.read_text().replace(",Male,", ",Robot,", 25))
     git(project, "commit", "-qam", "New data with an unknown category")
+    return project
+
+
+@pytest.fixture(scope="session")
+def shuffled_labels_project(ci_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same project after a commit that shuffles the labels: data valid, model worthless.
+
+    Its unit tests are set aside (tests/model stays) so the run reaches the model tests quickly.
+    """
+    project = clone(ci_project, tmp_path_factory.mktemp("shuffled") / ci_project.name)
+    shuffle_labels(project)
+    for path in (project / "tests").iterdir():
+        if path.name not in ("conftest.py", "model"):
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "Shuffled labels")
     return project

@@ -204,6 +204,23 @@ def test_corrupted_data_stops_the_pipeline_at_validation(corrupted_data_project:
 
 
 @pytest.mark.slow
+def test_a_worthless_model_stops_the_pipeline_at_model_tests(shuffled_labels_project: Path, tmp_path: Path):
+    run = run_pipeline(shuffled_labels_project, tmp_path / "state")
+
+    assert run.returncode == 1
+    order = jobs(shuffled_labels_project)
+    stop = order.index("model-tests")
+    assert run.job_results() == {
+        **{job: "success" for job in order[:stop]},
+        "model-tests": "failed",
+        **dict.fromkeys(order[stop + 1 :], "not run"),
+    }
+    model_junit = (run.artifacts("model-tests") / "reports" / "junit" / "model.xml").read_text()
+    assert 'name="test_beats_a_majority_class_baseline"' in model_junit
+    assert not run.artifacts("report").exists()
+
+
+@pytest.mark.slow
 def test_a_lint_error_stops_the_pipeline_at_lint(gitlab_project: Path, tmp_path: Path):
     project = copy_with_commit(gitlab_project, tmp_path, "tests/test_cli.py", "\n\nimport os\n", "Add a lint error")
 
