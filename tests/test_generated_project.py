@@ -78,10 +78,12 @@ def test_an_injected_defect_fails_its_model_test(default_project: Path, tmp_path
     project = tmp_path / default_project.name
     shutil.copytree(default_project, project, symlinks=True)
     inject(project)
-    run([*UV_RUN, DEFAULTS["project"], "repro"], project)
+    # The shared venv's editable install points at the original project: put the copy's code first.
+    env = {**project_env(), "PYTHONPATH": str(project / "src")}
+    run([*UV_RUN, DEFAULTS["project"], "repro"], project, env)
 
     result = subprocess.run(
-        [*UV_RUN, DEFAULTS["project"], "model-tests"], cwd=project, env=project_env(), capture_output=True, text=True
+        [*UV_RUN, DEFAULTS["project"], "model-tests"], cwd=project, env=env, capture_output=True, text=True
     )
 
     assert result.returncode != 0, result.stdout[-3000:]

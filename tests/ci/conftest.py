@@ -70,12 +70,12 @@ def corrupted_data_project(ci_project: Path, tmp_path_factory: pytest.TempPathFa
 def shuffled_labels_project(ci_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The same project after a commit that shuffles the labels: data valid, model worthless.
 
-    Its unit tests are set aside (tests/model stays) so the run reaches the model tests quickly.
+    Most unit tests are set aside (tests/model stays) so the run reaches the model tests quickly.
     """
     project = clone(ci_project, tmp_path_factory.mktemp("shuffled") / ci_project.name)
     shuffle_labels(project)
     for path in (project / "tests").iterdir():
-        if path.name not in ("conftest.py", "model"):
+        if path.name not in ("conftest.py", "model", "test_settings.py"):
             shutil.rmtree(path) if path.is_dir() else path.unlink()
     git(project, "add", "-A")
     git(project, "commit", "-qm", "Shuffled labels")

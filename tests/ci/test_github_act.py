@@ -196,6 +196,7 @@ def test_pull_request_runs_green(act_project: Path, tmp_path: Path):
     assert stages_run(run) == project_stages(act_project)
     assert sorted(path.name for path in run.artifacts.iterdir() if not path.name.startswith(":")) == [
         "junit",
+        "junit-model",
         "model",
         "report",
         "validation",

@@ -51,7 +51,7 @@ def test_jenkins_runs_the_same_stages_in_the_same_order(main_build: JenkinsRun, 
 
 def test_reports_are_published(main_build: JenkinsRun):
     junit = main_build.steps_of("junit")
-    assert [step["stage"] for step in junit] == ["Test"]
+    assert [step["stage"] for step in junit] == ["Test", "Model tests"]
     archived = main_build.steps_of("archiveArtifacts")
     assert archived
     assert "reports/**" in str(archived[0]["args"])

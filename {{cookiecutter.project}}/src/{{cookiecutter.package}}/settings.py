@@ -68,8 +68,8 @@ class ModelTestSettings(Strict):
     baseline_margin: float = Field(0.01, ge=0)
     slice_floor: float = Field(0.85, ge=0, le=1)
     max_model_mb: float = Field(20, gt=0)
-    max_latency_ms_row: float = Field(50, gt=0)
-    max_latency_ms_batch: float = Field(500, gt=0)
+    max_latency_ms_row: float = Field(100, gt=0)
+    max_latency_ms_batch: float = Field(1000, gt=0)
     max_load_mb: float = Field(600, gt=0)
 
 
