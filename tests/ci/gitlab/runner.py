@@ -33,7 +33,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -42,6 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
+from ci.processes import run_bounded, unavailable
 
 GITLAB_CI_LOCAL = "gitlab-ci-local"
 TESTED_VERSION = "4.73.0"
@@ -87,14 +88,9 @@ TIMED_OUT = 124
 
 def require_gitlab_ci_local() -> str:
     """The gitlab-ci-local executable; without it (or rsync, git), fail the test under CI, else skip it."""
-    import pytest
-
     missing = [tool for tool in (GITLAB_CI_LOCAL, "rsync", "git") if shutil.which(tool) is None]
     if missing:
-        message = f"{', '.join(missing)} not installed; install with: {INSTALL_HINT}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"{', '.join(missing)} not installed; install with: {INSTALL_HINT}")
     return shutil.which(GITLAB_CI_LOCAL)  # type: ignore[return-value]
 
 
@@ -484,25 +480,7 @@ def run_gitlab(
 
 
 def _run(command: tuple[str, ...], cwd: Path, env: dict[str, str], timeout: int) -> tuple[int, str]:
-    process = subprocess.Popen(
-        command,
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        errors="replace",
-        start_new_session=True,  # its own process group: a timeout ends the jobs' processes too
-    )
-    try:
-        log, _ = process.communicate(timeout=timeout)
-        return process.returncode, log
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            log, _ = process.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            log, _ = process.communicate()
+    returncode, log = run_bounded(command, cwd=cwd, env=env, timeout=timeout)
+    if returncode is None:
         return TIMED_OUT, f"{log}\n[runner] gitlab-ci-local timed out after {timeout} s and was stopped\n"
+    return returncode, log

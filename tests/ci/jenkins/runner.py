@@ -13,14 +13,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
+from ci.processes import run_bounded, unavailable
 
 HARNESS = Path(__file__).with_name("harness.groovy")
 DEFAULT_JAVA_HOME = Path("/usr/lib/jvm/java-17-openjdk-amd64")
@@ -80,12 +78,9 @@ class JenkinsRun:
 def require_tool(name: str) -> str:
     """The tool's path; if it is missing, fail under CI (the install step is broken) or skip."""
     path = shutil.which(name)
-    if path:
-        return path
-    reason = f"{name} is not installed (install commands: tests/ci/jenkins/runner.py docstring)"
-    if os.environ.get("CI"):
-        pytest.fail(reason)
-    pytest.skip(reason)
+    if not path:
+        unavailable(f"{name} is not installed (install commands: tests/ci/jenkins/runner.py docstring)")
+    return path
 
 
 def _java_env(env: dict[str, str]) -> list[str]:
@@ -158,29 +153,16 @@ def run_jenkinsfile(
             command += ["--previous-result", previous_result]
         command.append(str(Path(jenkinsfile).resolve()))
 
-        process = subprocess.Popen(
-            command,
-            cwd=workdir,
-            env=process_env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-            start_new_session=True,  # so a timeout can stop the sh steps too
-        )
-        try:
-            log, _ = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            log, _ = process.communicate()
-            raise TimeoutError(f"Jenkinsfile run exceeded {timeout}s; log so far:\n{log[-6000:]}") from None
+        returncode, log = run_bounded(command, cwd=workdir, env=process_env, timeout=timeout)
+        if returncode is None:
+            raise TimeoutError(f"Jenkinsfile run exceeded {timeout}s; log so far:\n{log[-6000:]}")
         if not report_path.exists():
-            raise RuntimeError(f"the harness wrote no report (exit {process.returncode}):\n{log[-6000:]}")
+            raise RuntimeError(f"the harness wrote no report (exit {returncode}):\n{log[-6000:]}")
         report = json.loads(report_path.read_text())
 
     return JenkinsRun(
         result=report["result"],
-        returncode=process.returncode,
+        returncode=returncode,
         stages=report["stages"],
         steps=report["steps"],
         post=report["post"],
@@ -217,18 +199,11 @@ def lint_jenkinsfiles(paths: list[Path], *, timeout: int = 300) -> dict[Path, li
         output = Path(tmp) / "lint.json"
         command = [executable, "--noserver", "--javaexecutable", str(java), f"--javaoptions={LINT_JVM}"]
         command += ["--loglevel", "error", "--failon", "none", "--output", str(output), *map(str, copies)]
-        process = subprocess.Popen(
-            command, cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            start_new_session=True,  # so a timeout also stops the JVM it starts
-        )  # fmt: skip
-        try:
-            stdout, stderr = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
-            raise
+        returncode, log = run_bounded(command, cwd=tmp, env=env, timeout=timeout)
+        if returncode is None:
+            raise TimeoutError(f"npm-groovy-lint exceeded {timeout}s:\n{log[-3000:]}")
         if not output.exists():
-            raise RuntimeError(f"npm-groovy-lint failed (exit {process.returncode}):\n{stdout}\n{stderr}")
+            raise RuntimeError(f"npm-groovy-lint failed (exit {returncode}):\n{log}")
         report = json.loads(output.read_text())
     findings: dict[Path, list[str]] = {file: [] for file in files}
     for name, result in report.get("files", {}).items():
