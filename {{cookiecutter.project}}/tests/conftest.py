@@ -12,6 +12,7 @@ import pytest
 from {{ cookiecutter.package }}.config import Paths
 from {{ cookiecutter.package }}.contract import Contract, load_contract
 from {{ cookiecutter.package }}.io.datasets import read_raw
+from {{ cookiecutter.package }}.io.versions import BRANCH_VARIABLES
 from {{ cookiecutter.package }}.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,6 +25,8 @@ PROJECT_FILES = (
     "data/reference.json",
     "src",
 )
+CI_CONTEXT = (*BRANCH_VARIABLES, "GITHUB_EVENT_NAME", "CI_MERGE_REQUEST_IID", "CHANGE_ID")
+"""What tells the project which branch or pull request CI builds; tests set it themselves."""
 
 
 @pytest.fixture(scope="session")
@@ -54,7 +57,10 @@ def sample(raw: pd.DataFrame) -> pd.DataFrame:
 
 @pytest.fixture
 def project(tmp_path: Path, raw: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> Paths:
-    """A copy of this project in tmp_path (3,000 rows of data, its own MLflow store), as cwd."""
+    """A copy of this project in tmp_path (3,000 rows of data, its own MLflow store), as cwd.
+
+    A git repository on main, seen as outside CI whatever CI runs these tests.
+    """
     for name in PROJECT_FILES:
         source, target = ROOT / name, tmp_path / name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -62,10 +68,11 @@ def project(tmp_path: Path, raw: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) 
             shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "cache", "tmp"))
         else:
             shutil.copy2(source, target)
-    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)  # DVC works inside git
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=tmp_path, check=True)  # DVC works inside git
     paths = Paths(tmp_path)
     paths.raw_data.parent.mkdir(parents=True)
     raw.sample(n=3000, random_state=1).to_csv(paths.raw_data, index=False)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    for name in ("MLFLOW_TRACKING_URI", *CI_CONTEXT):
+        monkeypatch.delenv(name, raising=False)
     return paths

@@ -22,7 +22,9 @@ STAGES = {
     "test": "the project's tests, with a JUnit report in reports/junit/ (CI stage)",
     "repro": "prepare -> train -> evaluate via dvc repro, skipping what has not changed (CI stage)",
     "model-tests": "the trained model's quality, training, behaviour and cost gates (CI stage)",
-    "report": "gather test results and metrics into reports/summary.md (CI stage)",
+    "compare": "the new model against the registry's champion: promote, keep or first (CI stage)",
+    "report": "gather test results, metrics and the comparison into reports/summary.md (CI stage)",
+    "promote": "move the champion alias to the compared model if compare said so; main only (CI stage)",
     "pipeline": "every CI stage in CI's order: what CI runs, in one command",
 }
 

@@ -8,6 +8,8 @@ from pathlib import Path
 PROJECT = "{{ cookiecutter.project }}"
 MODEL_NAME = PROJECT
 """Name of the experiment and of the registered model in MLflow."""
+DEFAULT_BRANCH = "main"
+"""The branch whose pipeline promotes (and, later, deploys); the CI definitions name it too."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,15 @@ class Paths:
     @property
     def plots(self) -> Path:
         return self.root / "reports" / "plots"
+
+    @property
+    def compare(self) -> Path:
+        """Champion against challenger: the decision, its reasons and every number behind it."""
+        return self.root / "reports" / "compare.json"
+
+    @property
+    def compare_markdown(self) -> Path:
+        return self.root / "reports" / "compare.md"
 
     @property
     def junit(self) -> Path:

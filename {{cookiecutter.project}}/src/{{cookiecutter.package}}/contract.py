@@ -62,6 +62,10 @@ class Contract(Strict):
             raise ValueError(f"cannot drop unknown column(s): {', '.join(unknown)}")
         return [name for name in self.columns if name != self.label.column and name not in drop]
 
+    def input_columns(self) -> list[str]:
+        """A record as the model and the service take it: every column but the label."""
+        return [name for name in self.columns if name != self.label.column]
+
     def numeric(self, columns: list[str]) -> list[str]:
         return [name for name in columns if self.columns[name].is_numeric]
 

@@ -19,3 +19,12 @@ class StageError(Exception):
     def __init__(self, exit_code: int) -> None:
         super().__init__(f"a stage failed with exit code {exit_code}")
         self.exit_code = exit_code
+
+
+class RegistryError(UserError):
+    """A model registry or registered model that cannot be used (unreachable, missing, mismatched): exit 1.
+
+    Never a reason to promote: the stage stops and the champion stays where it is.
+    """
+
+    exit_code = 1

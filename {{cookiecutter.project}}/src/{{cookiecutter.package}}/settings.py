@@ -73,6 +73,18 @@ class ModelTestSettings(Strict):
     max_load_mb: float = Field(600, gt=0)
 
 
+class CompareSettings(Strict):
+    resamples: int = Field(1000, ge=100)
+    confidence: float = Field(0.95, gt=0.5, lt=1)
+    seed: int = 0
+    rule: Literal["improve", "non_inferior"] = "improve"
+    min_delta: float = Field(0.002, ge=0)
+    non_inferiority_margin: float = Field(0.005, ge=0)
+    max_slice_drop: float = Field(0.01, ge=0)
+    max_latency_factor: float = Field(2.0, ge=1)
+    primary_floor: float = Field(0.85, ge=0, le=1)
+
+
 class Settings(Strict):
     # "validate" would shadow a pydantic method, hence the alias.
     validate_: ValidateSettings = Field(ValidateSettings(), alias="validate")
@@ -81,6 +93,7 @@ class Settings(Strict):
     train: TrainSettings
     evaluate: EvaluateSettings = EvaluateSettings()
     model_tests: ModelTestSettings = ModelTestSettings()
+    compare: CompareSettings = CompareSettings()
 
 
 def load_settings(path: Path) -> Settings:

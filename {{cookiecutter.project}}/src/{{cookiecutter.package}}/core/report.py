@@ -89,3 +89,66 @@ def metrics_markdown(metrics: dict) -> str:
 def pipeline_markdown(sections: list[str]) -> str:
     body = "\n\n".join(sections) if sections else "No results yet: run the pipeline first."
     return f"## Pipeline report\n\n{body}\n"
+
+
+VERDICTS = {
+    "promote": "🏆 promote: the challenger beats the champion",
+    "keep": "⏸️ keep: the champion stays",
+    "first": "🥇 first: no champion yet; the challenger clears the floors",
+}
+
+
+def _number(value: float | None, signed: bool = False) -> str:
+    if value is None:
+        return ""
+    return f"{value:+.4f}" if signed else f"{value:.4f}"
+
+
+def _delta_rows(label: str, deltas: dict) -> list[str]:
+    rows = []
+    for name, value in deltas.items():
+        if "delta" in value:
+            interval = f"{_number(value['ci_low'], True)} to {_number(value['ci_high'], True)}"
+            rows.append(
+                f"| {label}{name} | {_number(value['champion'])} | {_number(value['challenger'])} "
+                f"| {_number(value['delta'], True)} | {interval} |"
+            )
+        else:
+            rows.append(f"| {label}{name} | | {_number(value['challenger'])} | | |")
+    return rows
+
+
+def compare_markdown(report: dict) -> str:
+    """compare.json for reviewers: the decision and its reasons first, then the numbers behind it."""
+    champion, challenger = report["champion"], report["challenger"]
+    against = f"champion version {champion['version']}" if champion else "no champion"
+    boot = report["bootstrap"]
+    lines = [
+        f"### Champion vs challenger: {VERDICTS[report['decision']]}",
+        "",
+        f"Challenger version {challenger['version']} against {against}, both on the same "
+        f"{report['holdout']['rows']} holdout rows ({report['holdout']['data_version']}).",
+        "",
+        *(f"- {reason}" for reason in report["reasons"]),
+        "",
+        f"| metric | champion | challenger | delta | {boot['confidence']:.0%} interval |",
+        "| --- | ---: | ---: | ---: | --- |",
+        *_delta_rows("", report["metrics"]),
+    ]
+    primary = report["primary_metric"]
+    for column, segments in report["slices"].items():
+        for segment, deltas in segments.items():
+            lines += _delta_rows(f"{column}={segment}: ", {primary: deltas[primary]})
+    lines += ["", "| cost | champion | challenger |", "| --- | ---: | ---: |"]
+    for key, label in (
+        ("row_ms", "ms per row, one at a time"),
+        ("batch_row_ms", "ms per row in a batch"),
+        ("size_mb", "size, MB"),
+    ):
+        lines.append(f"| {label} | {champion[key] if champion else ''} | {challenger[key]} |")
+    lines += [
+        "",
+        f"Intervals: paired bootstrap, {boot['resamples']} resamples, seed {boot['seed']}. "
+        "Rules: `compare:` in params.yaml.",
+    ]
+    return "\n".join(lines)

@@ -16,6 +16,10 @@ from typing import Any
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
+# An unreachable tracking server fails in about 15 s instead of MLflow's minutes of retries.
+os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "3")
+os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 import mlflow
 import pandas as pd
@@ -153,13 +157,20 @@ def log_training(
     )
 
 
-def log_evaluation(paths: Paths, run_id: str, metrics: dict[str, float], reports: list[Path]) -> bool:
-    """Add test metrics and reports to the training run; False if that run is not in this store."""
+def log_evaluation(
+    paths: Paths, trained: dict[str, str], metrics: dict[str, float], reports: list[Path]
+) -> bool:
+    """Add test metrics and reports to the training run, the metrics as tags to its registered
+    version too; False if that run is not in this store."""
     connect(paths)
+    run_id = trained["run_id"]
     try:
         mlflow.get_run(run_id)
     except MlflowException:
         return False
+    client = mlflow.MlflowClient()
+    for key, value in metrics.items():
+        client.set_model_version_tag(trained["registered_model"], trained["version"], key, str(value))
     with mlflow.start_run(run_id=run_id):
         mlflow.log_metrics(metrics)
         for report in reports:

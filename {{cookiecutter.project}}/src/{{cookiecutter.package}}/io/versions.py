@@ -1,8 +1,10 @@
-"""Where a model comes from: the code's git commit and the data's DVC hash."""
+"""Where a model comes from: the code's git commit and branch, the data's DVC hash, the params' hash."""
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -32,3 +34,49 @@ def git_commit(root: Path) -> str | None:
     except (OSError, subprocess.CalledProcessError):
         return None
     return f"{commit}-dirty" if changes else commit
+
+
+BRANCH_VARIABLES = (
+    "GITHUB_HEAD_REF",  # GitHub, pull requests: the source branch
+    "GITHUB_REF_NAME",  # GitHub, pushes
+    "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME",  # GitLab, merge requests
+    "CI_COMMIT_BRANCH",  # GitLab, branches
+    "CHANGE_BRANCH",  # Jenkins multibranch, change requests
+    "BRANCH_NAME",  # Jenkins multibranch
+)
+"""Where each CI names the branch it builds (a CI checkout is often a detached HEAD)."""
+
+
+def git_branch(root: Path) -> str | None:
+    """The branch being built: from CI's variables, else git's checked-out branch; None if neither."""
+    for name in BRANCH_VARIABLES:
+        if os.environ.get(name):
+            return os.environ[name]
+    try:
+        branch = subprocess.run(
+            ["git", "symbolic-ref", "--quiet", "--short", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return branch or None
+
+
+def params_hash(params: dict) -> str:
+    """A short, stable hash of the settings a model was trained with."""
+    canonical = json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def change_request() -> str | None:
+    """Which pull/merge/change request this CI build is for; None for a branch build or outside CI."""
+    if os.environ.get("GITHUB_EVENT_NAME", "").startswith("pull_request"):
+        return f"GitHub pull request ({os.environ.get('GITHUB_HEAD_REF', '?')})"
+    if os.environ.get("CI_MERGE_REQUEST_IID"):
+        return f"GitLab merge request !{os.environ['CI_MERGE_REQUEST_IID']}"
+    if os.environ.get("CHANGE_ID"):
+        return f"Jenkins change request {os.environ['CHANGE_ID']}"
+    return None

@@ -48,7 +48,7 @@ def run(paths: Paths) -> None:
 
     logged = tracking.log_evaluation(
         paths,
-        trained["run_id"],
+        trained,
         {f"test_{name}": value for name, value in scores.items()},
         [paths.metrics, paths.plots],
     )

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from ..config import Paths
-from ..core.report import junit_markdown, metrics_markdown, pipeline_markdown, summarise_junit
+from ..core.report import (
+    compare_markdown,
+    junit_markdown,
+    metrics_markdown,
+    pipeline_markdown,
+    summarise_junit,
+)
 from ..io.files import read_json, write_atomic
 
 
@@ -14,6 +20,8 @@ def sections(paths: Paths) -> list[str]:
     ]
     if paths.metrics.is_file():
         found.append(metrics_markdown(read_json(paths.metrics)))
+    if paths.compare.is_file():
+        found.append(compare_markdown(read_json(paths.compare)))
     return found
 
 

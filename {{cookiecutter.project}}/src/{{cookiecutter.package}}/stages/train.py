@@ -13,7 +13,7 @@ from ..errors import UserError
 from ..io import tracking
 from ..io.datasets import labels, read_split
 from ..io.files import write_json
-from ..io.versions import file_md5, git_commit
+from ..io.versions import file_md5, git_branch, git_commit, params_hash
 from ..settings import Settings, load_settings
 
 
@@ -58,12 +58,16 @@ def run(paths: Paths) -> None:
     metrics["train_seconds"] = round(seconds, 3)
     metrics["train_rows"] = len(train)
 
-    example = features.dropna().head(5)
+    # The model takes whole records (every contract column but the label) and picks its features
+    # itself, so its signature is the contract's: models with different feature sets stay comparable.
+    example = train[contract.input_columns()].dropna().head(5)
     tracking.save_model(model, example, paths.model)
     tags = {
         "data_version": f"md5:{file_md5(paths.raw_data)}",
         "data_path": paths.raw_data.relative_to(paths.root).as_posix(),
         "git_commit": git_commit(paths.root) or "unknown",
+        "branch": git_branch(paths.root) or "unknown",
+        "params_hash": params_hash(flat_params(settings)),
         "model_kind": settings.train.model.kind,
     }
     trained = tracking.log_training(paths, model, example, flat_params(settings), metrics, tags)
