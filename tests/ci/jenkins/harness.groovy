@@ -581,6 +581,23 @@ class Steps {
         if (first) throw first
     }
 
+    // --- Job Cacher (jobcacher plugin). Caches live in $HARNESS_CACHE_DIR/<branch>/<cacheName or path>/,
+    // which outlives the build when the caller passes the same folder again (as the controller keeps
+    // them between builds). Before the body: this branch's cache, else defaultBranch's (Job Cacher seeds
+    // a branch that has none from it), unless skipRestore. After the body succeeds: the paths are saved
+    // as this branch's cache, unless skipSave. maxCacheSize, compression and validity files: not applied.
+    Map arbitraryFileCache(Map a) {
+        if (!a.path) throw new PipelineFailure('arbitraryFileCache: path is required')
+        [$class: 'ArbitraryFileCache'] + a
+    }
+    def cache(Map a, Closure body) {
+        _c.requireNode('cache')
+        if (a.maxCacheSize == null) throw new PipelineFailure('cache: maxCacheSize is required')
+        List<Map> caches = (a.caches ?: []) as List<Map>
+        _c.step('cache', a.findAll { k, v -> k != 'caches' } + [caches: caches.collect { it.cacheName ?: it.path }])
+        _c.withJobCache(a, caches) { _c.callSteps(body) }
+    }
+
     // --- workspace and reports (checked and recorded; nothing is published)
     def checkout(Object scm) { _c.requireNode('checkout'); _c.step('checkout', [scm: scm]) }
     void cleanWs(Map a = [:]) { _c.requireNode('cleanWs'); _c.step('cleanWs', a) }
@@ -682,6 +699,7 @@ class Controller {
     Long deadline
     int nodes = 0       // > 0 inside an agent (a workspace is there)
     boolean pipelineSeen = false
+    File cacheRoot      // Job Cacher's storage ($HARNESS_CACHE_DIR); null: the cache step fails
 
     Controller(File workspace, Map credentials, Map paramValues, String previousResult, Map<String, String> env) {
         this.workspace = workspace.canonicalFile
@@ -693,6 +711,8 @@ class Controller {
         // Variables the caller set for the harness's JVM only (JAVA_HOME, JAVA_OPTS) stay out of the pipeline.
         (env.HARNESS_DROP_ENV ?: '').tokenize(',').each { baseEnv.remove(it) }
         baseEnv.remove('HARNESS_DROP_ENV')
+        cacheRoot = env.HARNESS_CACHE_DIR ? new File(env.HARNESS_CACHE_DIR) : null
+        baseEnv.remove('HARNESS_CACHE_DIR')
         String branch = env.BRANCH_NAME
         Map defaults = [WORKSPACE: this.workspace.path, BUILD_NUMBER: '1', NODE_NAME: 'built-in',
                         JOB_NAME: "${this.workspace.name}/${branch ?: 'main'}".toString(), EXECUTOR_NUMBER: '0']
@@ -1236,6 +1256,43 @@ class Controller {
             case 'regression': return previousResult != null && Results.worst(r, previousResult) != previousResult
         }
         false
+    }
+
+    // ---------------------------------------------------------------- Job Cacher
+    def withJobCache(Map a, List<Map> caches, Closure body) {
+        if (cacheRoot == null) throw new PipelineFailure('cache: no cache storage (the harness needs HARNESS_CACHE_DIR)')
+        String branch = envGet('BRANCH_NAME') ?: 'main'
+        Closure stored = { String owner, Map c -> new File(cacheRoot, "${owner}/${c.cacheName ?: c.path}") }
+        if (!a.skipRestore) {
+            caches.each { Map c ->
+                File from = [branch, a.defaultBranch].findAll { it }.collect { stored(it as String, c) }.find { it.isDirectory() }
+                if (from == null) {
+                    log("[Cache for ${c.path}] no cache of ${branch}${a.defaultBranch ? ' or ' + a.defaultBranch : ''} to restore")
+                } else {
+                    copyTree(from, new File(cwd, c.path as String))
+                    log("[Cache for ${c.path}] restored the cache of ${from.parentFile.name}")
+                }
+            }
+        }
+        def out = body()
+        if (!a.skipSave) {
+            caches.each { Map c ->
+                File source = new File(cwd, c.path as String)
+                if (!source.isDirectory()) { log("[Cache for ${c.path}] nothing to save"); return }
+                File target = stored(branch, c)
+                target.deleteDir()
+                copyTree(source, target)
+                log("[Cache for ${c.path}] saved as the cache of ${branch}")
+            }
+        }
+        out
+    }
+
+    static void copyTree(File from, File to) {
+        to.mkdirs()
+        Process copy = new ProcessBuilder(['cp', '-a', "${from.path}/.".toString(), to.path]).redirectErrorStream(true).start()
+        String output = copy.inputStream.text
+        if (copy.waitFor() != 0) throw new PipelineFailure("cache: copying ${from} to ${to} failed: ${output}")
     }
 
     // ---------------------------------------------------------------- entry point

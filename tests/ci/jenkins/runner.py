@@ -107,6 +107,7 @@ def run_jenkinsfile(
     credentials: dict[str, dict[str, str]] | None = None,
     params: dict[str, Any] | None = None,
     previous_result: str | None = None,
+    cache_dir: Path | None = None,
     timeout: int = 1200,
 ) -> JenkinsRun:
     """Run `jenkinsfile` in `workdir` as a multibranch Jenkins job would build `branch`.
@@ -116,6 +117,8 @@ def run_jenkinsfile(
     `credentials` maps ids to {"type": "string", "value"} | {"type": "usernamePassword",
     "username", "password"} | {"type": "file", "content"}; `params` overrides parameter defaults;
     `previous_result` is the previous build's result, for post changed/fixed/regression.
+    `cache_dir` is Job Cacher's storage; pass the same folder to successive builds to carry their caches
+    (a new temporary folder per build when None).
     """
     process_env = {
         key: value for key, value in os.environ.items() if key not in JENKINS_VARS and not key.startswith("CHANGE_")
@@ -134,6 +137,7 @@ def run_jenkinsfile(
     process_env.update(env or {})
 
     with tempfile.TemporaryDirectory(prefix="jenkins-harness-") as tmp:
+        process_env["HARNESS_CACHE_DIR"] = str(Path(cache_dir).resolve() if cache_dir else Path(tmp) / "caches")
         report_path = Path(tmp) / "report.json"
         command = [
             require_tool("groovy"),
