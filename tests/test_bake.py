@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -13,16 +15,18 @@ import yaml
 from conftest import Bake
 
 DEFAULT_TREE = {
+    ".dockerignore",
     ".dvc/.gitignore",
     ".dvc/config",
     ".dvcignore",
     ".gitignore",
     ".python-version",
+    "Dockerfile",
     "Makefile",
     "README.md",
     "data/contract.yaml",
-    "data/reference.json",
     "data/raw/adult.csv",
+    "data/reference.json",
     "docs/ml-test-score.md",
     "dvc.yaml",
     "params.yaml",
@@ -33,11 +37,17 @@ DEFAULT_TREE = {
     "src/{package}/config.py",
     "src/{package}/contract.py",
     "src/{package}/core/__init__.py",
+    "src/{package}/core/compare.py",
+    "src/{package}/core/decision.py",
     "src/{package}/core/drift.py",
     "src/{package}/core/features.py",
+    "src/{package}/core/latency.py",
     "src/{package}/core/metrics.py",
     "src/{package}/core/models.py",
+    "src/{package}/core/payloads.py",
     "src/{package}/core/report.py",
+    "src/{package}/core/request_schema.py",
+    "src/{package}/core/slo.py",
     "src/{package}/core/split.py",
     "src/{package}/core/verdict.py",
     "src/{package}/errors.py",
@@ -45,30 +55,48 @@ DEFAULT_TREE = {
     "src/{package}/io/datasets.py",
     "src/{package}/io/expectations.py",
     "src/{package}/io/files.py",
+    "src/{package}/io/registry.py",
     "src/{package}/io/remote.py",
     "src/{package}/io/tracking.py",
     "src/{package}/io/versions.py",
+    "src/{package}/serving/__init__.py",
+    "src/{package}/serving/app.py",
+    "src/{package}/serving/backends.py",
+    "src/{package}/serving/locustfile.py",
+    "src/{package}/serving/metrics.py",
+    "src/{package}/serving/model_source.py",
+    "src/{package}/serving/process.py",
     "src/{package}/settings.py",
     "src/{package}/stages/__init__.py",
+    "src/{package}/stages/compare.py",
     "src/{package}/stages/evaluate.py",
     "src/{package}/stages/lint.py",
+    "src/{package}/stages/loadtest.py",
     "src/{package}/stages/model_tests.py",
     "src/{package}/stages/pipeline.py",
     "src/{package}/stages/prepare.py",
     "src/{package}/stages/profile.py",
+    "src/{package}/stages/promote.py",
     "src/{package}/stages/report.py",
     "src/{package}/stages/repro.py",
+    "src/{package}/stages/serve.py",
     "src/{package}/stages/test.py",
     "src/{package}/stages/tools.py",
-    "src/{package}/stages/validate.py",
     "src/{package}/stages/train.py",
+    "src/{package}/stages/validate.py",
     "src/{package}/yamlfile.py",
     "tests/conftest.py",
+    "tests/core/test_compare.py",
+    "tests/core/test_decision.py",
     "tests/core/test_drift.py",
     "tests/core/test_features.py",
+    "tests/core/test_latency.py",
     "tests/core/test_metrics.py",
     "tests/core/test_models.py",
+    "tests/core/test_payloads.py",
     "tests/core/test_report.py",
+    "tests/core/test_request_schema.py",
+    "tests/core/test_slo.py",
     "tests/core/test_split.py",
     "tests/core/test_verdict.py",
     "tests/io/test_datasets.py",
@@ -80,7 +108,15 @@ DEFAULT_TREE = {
     "tests/model/test_infrastructure.py",
     "tests/model/test_quality.py",
     "tests/model/test_training.py",
+    "tests/serving/conftest.py",
+    "tests/serving/test_app.py",
+    "tests/serving/test_backends.py",
+    "tests/serving/test_fuzz.py",
+    "tests/stages/test_compare.py",
+    "tests/stages/test_compare_server.py",
+    "tests/stages/test_loadtest.py",
     "tests/stages/test_repro.py",
+    "tests/stages/test_serve.py",
     "tests/stages/test_tools.py",
     "tests/stages/test_validate.py",
     "tests/test_cli.py",
@@ -183,3 +219,15 @@ def test_project_is_a_git_repository_with_one_commit_on_main(baked):
     assert git("branch", "--show-current") == "main"
     assert git("rev-list", "--count", "HEAD") == "1"
     assert git("status", "--porcelain") == ""
+
+
+def test_the_service_dockerfile_is_hadolint_clean_and_pins_the_chosen_python(baked):
+    project, answers = baked
+    dockerfile = project / "Dockerfile"
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("hadolint")), str(dockerfile)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    python = answers.get("python_version", "3.11")
+    [base] = [line for line in dockerfile.read_text().splitlines() if line.startswith("FROM python:")]
+    assert re.fullmatch(rf"FROM python:{re.escape(python)}\.\d+-slim-bookworm", base), base

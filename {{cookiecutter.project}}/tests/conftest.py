@@ -76,3 +76,30 @@ def project(tmp_path: Path, raw: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) 
     for name in ("MLFLOW_TRACKING_URI", *CI_CONTEXT):
         monkeypatch.delenv(name, raising=False)
     return paths
+
+
+@pytest.fixture(scope="session")
+def served_project(tmp_path_factory: pytest.TempPathFactory, raw: pd.DataFrame, settings: Settings) -> Paths:
+    """A project with a quickly trained model in models/model and a test split, for the service's tests.
+
+    Independent of `repro` (the test stage runs before it in CI): the shipped model settings, 3,000 rows.
+    """
+    from {{ cookiecutter.package }}.core.models import build_model
+    from {{ cookiecutter.package }}.io.datasets import labels, write_split
+    from {{ cookiecutter.package }}.io.tracking import save_model
+
+    paths = Paths(tmp_path_factory.mktemp("served"))
+    contract = load_contract(ROOT / "data" / "contract.yaml")
+    for name in ("params.yaml", "data/contract.yaml"):
+        (paths.root / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, paths.root / name)
+    shuffled = raw.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    train, test = shuffled.iloc[:3000], shuffled.iloc[3000:9000].reset_index(drop=True)
+    columns = contract.feature_columns(settings.features.drop)
+    model = build_model(
+        settings.train.model, contract.numeric(columns), contract.categorical(columns), settings.train.seed
+    )
+    model.fit(train[columns], labels(train, contract))
+    save_model(model, train[contract.input_columns()].dropna().head(5), paths.model)
+    write_split(test, paths.test_split)
+    return paths

@@ -53,5 +53,15 @@ def test_training_before_prepare_says_what_to_run(project, capsys):
 def test_pipeline_lists_the_ci_stages_in_order(capsys):
     assert main(["pipeline", "--list"]) == 0
     stages = capsys.readouterr().out.split()
-    assert stages == ["validate", "lint", "test", "repro", "model-tests", "compare", "report", "promote"]
+    assert stages == [
+        "validate",
+        "lint",
+        "test",
+        "repro",
+        "model-tests",
+        "loadtest",
+        "compare",
+        "report",
+        "promote",
+    ]
     assert set(stages) <= set(STAGES)

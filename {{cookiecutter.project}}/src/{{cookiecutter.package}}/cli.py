@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .config import PROJECT, Paths
+from .config import MODEL_NAME, PROJECT, Paths
 from .errors import StageError, UserError
 
 STAGES = {
@@ -26,7 +26,11 @@ STAGES = {
     "report": "gather test results, metrics and the comparison into reports/summary.md (CI stage)",
     "promote": "move the champion alias to the compared model if compare said so; main only (CI stage)",
     "pipeline": "every CI stage in CI's order: what CI runs, in one command",
+    "serve": "the prediction service: POST /predict, GET /health, /ready, /metrics, docs on /docs",
+    "loadtest": "load-test the service with the trained model; fail on a missed SLO (CI stage)",
 }
+
+TEST_ONLY_DELAY = "TEST ONLY: add this many milliseconds to every /predict (proves the load-test gate fails)"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -38,6 +42,16 @@ def parser() -> argparse.ArgumentParser:
             command.add_argument("--list", action="store_true", help="print the CI stages in order and exit")
         if name == "validate":
             command.add_argument("--data", type=Path, help="the CSV file to check (default: the raw data)")
+        if name == "serve":
+            command.add_argument(
+                "--model",
+                default="models/model",
+                help=f"a model folder (default: %(default)s) or registry URI: models:/{MODEL_NAME}@champion",
+            )
+            command.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+            command.add_argument("--port", type=int, default=8000, help="port to bind (default: %(default)s)")
+        if name in ("serve", "loadtest"):
+            command.add_argument("--delay-ms", type=float, default=0, metavar="MS", help=TEST_ONLY_DELAY)
     return cli
 
 

@@ -94,6 +94,16 @@ class Paths:
         return self.root / "reports" / "summary.md"
 
     @property
+    def loadtest(self) -> Path:
+        """locust's CSV statistics and HTML report, and the service's log, of the last load test."""
+        return self.root / "reports" / "loadtest"
+
+    @property
+    def loadtest_summary(self) -> Path:
+        """The load test's figures, SLOs and verdicts."""
+        return self.root / "reports" / "loadtest.json"
+
+    @property
     def mlruns(self) -> Path:
         """Embedded MLflow store: a sqlite database and an artifact folder."""
         return self.root / "mlruns"

@@ -73,6 +73,27 @@ class ModelTestSettings(Strict):
     max_load_mb: float = Field(600, gt=0)
 
 
+class ServeSettings(Strict):
+    max_batch_rows: int = Field(1000, ge=1)
+    max_body_bytes: int = Field(1_048_576, ge=1024)
+
+
+class SloSettings(Strict):
+    p95_ms: float = Field(100, gt=0)
+    p99_ms: float = Field(150, gt=0)
+    max_failure_ratio: float = Field(0.01, ge=0, le=1)
+    min_rps: float = Field(50, ge=0)
+
+
+class LoadtestSettings(Strict):
+    users: int = Field(10, ge=1)
+    spawn_rate: float = Field(10, gt=0)
+    duration_s: int = Field(10, ge=1)
+    payload_rows: int = Field(200, ge=1)
+    startup_timeout_s: float = Field(60, gt=0)
+    slo: SloSettings = SloSettings()
+
+
 class CompareSettings(Strict):
     resamples: int = Field(1000, ge=100)
     confidence: float = Field(0.95, gt=0.5, lt=1)
@@ -94,6 +115,8 @@ class Settings(Strict):
     evaluate: EvaluateSettings = EvaluateSettings()
     model_tests: ModelTestSettings = ModelTestSettings()
     compare: CompareSettings = CompareSettings()
+    serve: ServeSettings = ServeSettings()
+    loadtest: LoadtestSettings = LoadtestSettings()
 
 
 def load_settings(path: Path) -> Settings:

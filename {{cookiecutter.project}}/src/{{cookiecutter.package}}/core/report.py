@@ -91,6 +91,24 @@ def pipeline_markdown(sections: list[str]) -> str:
     return f"## Pipeline report\n\n{body}\n"
 
 
+def loadtest_markdown(loadtest: dict) -> str:
+    """reports/loadtest.json as a table: each SLO, its limit, what was measured."""
+    mark = "✅" if loadtest["passed"] else "❌"
+    lines = [
+        f"### {mark} Load test",
+        "",
+        f"{loadtest['requests']} requests, {loadtest['rps']:.0f} RPS, p50 {loadtest['p50_ms']:.0f} ms.",
+        "",
+        "| SLO | limit | measured | |",
+        "| --- | ---: | ---: | --- |",
+        *(
+            f"| {v['slo']} | {v['limit']:g} | {v['measured']:g} | {'✅' if v['passed'] else '❌'} |"
+            for v in loadtest["verdicts"]
+        ),
+    ]
+    return "\n".join(lines)
+
+
 VERDICTS = {
     "promote": "🏆 promote: the challenger beats the champion",
     "keep": "⏸️ keep: the champion stays",

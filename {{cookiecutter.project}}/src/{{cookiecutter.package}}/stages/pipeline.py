@@ -7,7 +7,7 @@ import importlib
 from ..config import DEFAULT_BRANCH, Paths
 from ..io.versions import change_request, git_branch
 
-STAGES = ("validate", "lint", "test", "repro", "model-tests", "compare", "report", "promote")
+STAGES = ("validate", "lint", "test", "repro", "model-tests", "loadtest", "compare", "report", "promote")
 """The CI stages in order: GitHub, GitLab and Jenkins definitions run exactly these, one a job."""
 DEFAULT_BRANCH_ONLY = ("promote",)
 """Stages that run only for the default branch: never for a pull request or another branch."""

@@ -6,6 +6,7 @@ from ..config import Paths
 from ..core.report import (
     compare_markdown,
     junit_markdown,
+    loadtest_markdown,
     metrics_markdown,
     pipeline_markdown,
     summarise_junit,
@@ -20,6 +21,8 @@ def sections(paths: Paths) -> list[str]:
     ]
     if paths.metrics.is_file():
         found.append(metrics_markdown(read_json(paths.metrics)))
+    if paths.loadtest_summary.is_file():
+        found.append(loadtest_markdown(read_json(paths.loadtest_summary)))
     if paths.compare.is_file():
         found.append(compare_markdown(read_json(paths.compare)))
     return found

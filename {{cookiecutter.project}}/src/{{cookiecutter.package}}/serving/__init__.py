@@ -1,0 +1,1 @@
+"""The prediction service: model loading, inference backends, metrics and the FastAPI app."""

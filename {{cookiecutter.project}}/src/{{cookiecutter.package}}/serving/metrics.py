@@ -1,0 +1,62 @@
+"""The service's Prometheus metrics, in a registry of its own (one per app, so tests stay independent)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
+
+disable_created_metrics()  # the *_created series only add noise to scrapes
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+
+
+class ServiceMetrics:
+    def __init__(self) -> None:
+        self._children: dict[tuple[str, int], tuple[Any, Any, Any]] = {}
+        self.registry = CollectorRegistry()
+        self.latency = Histogram(
+            "http_request_duration_seconds",
+            "Request latency by route",
+            ["route"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.requests = Counter(
+            "http_requests", "Requests by route and status", ["route", "status"], registry=self.registry
+        )
+        self.errors = Counter(
+            "http_request_errors",
+            "Requests answered with a 4xx or 5xx status, by route and status",
+            ["route", "status"],
+            registry=self.registry,
+        )
+        self.predictions = Counter(
+            "predictions", "Predictions by predicted class", ["label"], registry=self.registry
+        )
+        self.validation_failures = Counter(
+            "input_validation_failures",
+            "Rejected /predict requests by reason",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.unseen_categories = Counter(
+            "unseen_categories",
+            "Category values not in the data contract, by column (accepted, encoded as all zeros)",
+            ["column"],
+            registry=self.registry,
+        )
+
+    def observe_request(self, route: str, status: int, seconds: float) -> None:
+        """Latency, request and error counts of one request (label children cached: this is per request)."""
+        children = self._children.get((route, status))
+        if children is None:
+            code = str(status)
+            errors = self.errors.labels(route, code) if status >= 400 else None
+            children = (self.latency.labels(route), self.requests.labels(route, code), errors)
+            self._children[(route, status)] = children
+        latency, requests, errors = children
+        latency.observe(seconds)
+        requests.inc()
+        if errors is not None:
+            errors.inc()

@@ -1,0 +1,75 @@
+"""Run the service as a subprocess on a free 127.0.0.1 port: start, wait until ready, always stop."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..errors import UserError
+from ..stages.tools import environment
+
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def wait_ready(url: str, timeout_s: float, process: subprocess.Popen[bytes] | None = None) -> None:
+    """Poll GET url/ready until 200; UserError when the time is up or the process died."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise UserError(f"the service exited with code {process.returncode} before it was ready")
+        try:
+            with urllib.request.urlopen(f"{url}/ready", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    raise UserError(f"the service at {url} was not ready within {timeout_s:g} s")
+
+
+def stop(process: subprocess.Popen[bytes], timeout_s: float = 10) -> None:
+    """SIGTERM (uvicorn shuts down gracefully), then SIGKILL if it lingers."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=timeout_s)
+
+
+@contextmanager
+def running_service(
+    root: Path, model: str, timeout_s: float, delay_ms: float = 0, log: Path | None = None
+) -> Iterator[str]:
+    """`<project> serve` in root on a free port, ready; yields its base URL and stops it on exit."""
+    port = free_port()
+    command = [sys.executable, "-m", "{{ cookiecutter.package }}", "serve", "--model", model, "--host", HOST]
+    command += ["--port", str(port), "--delay-ms", str(delay_ms)]
+    output = log.open("wb") if log else subprocess.DEVNULL
+    try:
+        process = subprocess.Popen(
+            command, cwd=root, env=environment(), stdout=output, stderr=subprocess.STDOUT
+        )
+        try:
+            url = f"http://{HOST}:{port}"
+            wait_ready(url, timeout_s, process)
+            yield url
+        finally:
+            stop(process)
+    finally:
+        if log:
+            output.close()  # type: ignore[union-attr]

@@ -1,0 +1,43 @@
+"""`serve` for real: uvicorn on a free port answers /ready and /predict, then stops; bad model: one line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+
+from {{ cookiecutter.package }}.core.payloads import sample_records
+from {{ cookiecutter.package }}.core.request_schema import request_columns
+from {{ cookiecutter.package }}.io.datasets import read_split
+from {{ cookiecutter.package }}.serving.process import running_service
+
+
+def test_serve_answers_predict_on_a_free_port(served_project, contract, tmp_path):
+    record = sample_records(read_split(served_project.test_split), request_columns(contract), rows=1, seed=0)[
+        0
+    ]
+    log = tmp_path / "serve.log"
+
+    with running_service(served_project.root, "models/model", timeout_s=60, log=log) as url:
+        request = urllib.request.Request(
+            f"{url}/predict", data=json.dumps(record).encode(), headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            body = json.loads(response.read())
+
+    assert body["predictions"][0]["label"] in {contract.label.positive, contract.label.negative}
+    assert "backend onnx" in log.read_text()
+
+
+def test_serve_with_an_unknown_alias_is_a_one_line_error(served_project):
+    result = subprocess.run(
+        [sys.executable, "-m", "{{ cookiecutter.package }}", "serve", "--model", "models:/{{ cookiecutter.project }}@nobody"],
+        cwd=served_project.root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: --model models:/{{ cookiecutter.project }}@nobody: not in sqlite:")
+    assert len(result.stderr.strip().splitlines()) == 1
