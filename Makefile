@@ -42,9 +42,10 @@ lock: .venv  ## refresh the generated project's uv.lock after changing its pypro
 	sed 's/^name = "income-classifier"$$/name = "{{ cookiecutter.project }}"/' \
 		build/lock/income-classifier/uv.lock > '{{cookiecutter.project}}/uv.lock'
 
-bench: .venv  ## benchmarks/: bake+setup+pipeline cold/warm/no-op; validation speed and memory
+bench: .venv  ## benchmarks/: bake+setup+pipeline; validation; the service against mlflow models serve
 	$(UV) run --no-sync python benchmarks/bake_and_run.py
 	$(UV) run --no-sync python benchmarks/validation.py
+	$(UV) run --no-sync python benchmarks/serving.py
 
 clean:  ## remove build outputs (baked projects, shared venvs)
 	rm -rf build

@@ -8,9 +8,11 @@ same one-record payload: locust headless, FastHttpUser, back-to-back requests.
 - mlflow: `mlflow models serve -m models/model --env-manager local -w 1`
 - bare: a FastAPI endpoint on uvicorn that returns a constant, the ceiling of any FastAPI service here
 
+    python benchmarks/serving.py              # bakes the default project into build/bench-serving, trains it
     UV_PROJECT_ENVIRONMENT=<its venv> python benchmarks/serving.py --project build/income-classifier
 
-The project's environment is UV_PROJECT_ENVIRONMENT when set, else <project>/.venv. Prints Markdown tables.
+With --project, the project's environment is UV_PROJECT_ENVIRONMENT when set, else <project>/.venv; without
+it, the template's shared test venv. Prints Markdown tables.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from conftest import QUIET_TOOLS
+from conftest import BUILD, QUIET_TOOLS, UV, bake_into, project_env
 
 HOST = "127.0.0.1"
 PORT = "{port}"
@@ -231,13 +233,27 @@ def project_package(project: Path) -> str:
     return next(p.name for p in (project / "src").iterdir() if (p / "__init__.py").is_file())
 
 
+def bake_and_train() -> Path:
+    """The default project, set up in the shared venv and trained; its venv becomes this run's."""
+    folder = BUILD / "bench-serving"
+    subprocess.run(["rm", "-rf", str(folder)], check=True)
+    project = bake_into(folder)
+    env = project_env()
+    for command in ([UV, "sync", "--locked"], [UV, "run", "--no-sync", project.name, "repro"]):
+        subprocess.run(command, cwd=project, env=env, check=True, capture_output=True)
+    os.environ["UV_PROJECT_ENVIRONMENT"] = env["UV_PROJECT_ENVIRONMENT"]
+    return project
+
+
 def main() -> int:
     cli = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    cli.add_argument("--project", type=Path, required=True, help="a generated project after `repro`")
+    cli.add_argument("--project", type=Path, help="a generated project after `repro` (default: bake one)")
     cli.add_argument("--users", type=int, default=20)
     cli.add_argument("--spawn-rate", type=float, default=20)
     cli.add_argument("--duration", type=int, default=20, help="seconds of load per server")
     args = cli.parse_args()
+    if args.project is None:
+        args.project = bake_and_train()
     project = args.project.resolve()
     venv = Path(os.environ.get("UV_PROJECT_ENVIRONMENT") or project / ".venv")
     python = venv / "bin" / "python"

@@ -18,20 +18,20 @@ def file_md5(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _git(root: Path, *args: str) -> str | None:
+    """git's output, stripped; None outside git or when the command fails."""
+    try:
+        result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return result.stdout.strip()
+
+
 def git_commit(root: Path) -> str | None:
     """The checked-out commit, with '-dirty' when tracked files changed; None outside git."""
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        changes = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
+    commit = _git(root, "rev-parse", "HEAD")
+    changes = _git(root, "status", "--porcelain", "--untracked-files=no")
+    if commit is None or changes is None:
         return None
     return f"{commit}-dirty" if changes else commit
 
@@ -52,17 +52,7 @@ def git_branch(root: Path) -> str | None:
     for name in BRANCH_VARIABLES:
         if os.environ.get(name):
             return os.environ[name]
-    try:
-        branch = subprocess.run(
-            ["git", "symbolic-ref", "--quiet", "--short", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return branch or None
+    return _git(root, "symbolic-ref", "--quiet", "--short", "HEAD") or None
 
 
 def params_hash(params: dict) -> str:
