@@ -338,3 +338,68 @@ def test_npm_groovy_lint_finds_errors_only_in_a_broken_jenkinsfile(tmp_path: Pat
     assert findings[broken.resolve()]
     assert all(error.startswith("Jenkinsfile:") for error in findings[broken.resolve()])
     assert any("NglParseError" in error for error in findings[broken.resolve()])
+
+
+CACHED = """
+pipeline {
+    agent any
+    stages {
+        stage('Use') {
+            steps {
+                script {
+                    cache(maxCacheSize: 100, defaultBranch: 'main', skipSave: true, caches: [store()]) {
+                        sh 'cat store/value.txt 2>/dev/null || echo "no store"'
+                    }
+                }
+            }
+        }
+        stage('Save') {
+            when { branch 'main' }
+            steps {
+                cache(maxCacheSize: 100, skipRestore: true, caches: [store()]) {
+                    sh 'mkdir -p store && echo "saved by $BRANCH_NAME build $BUILD_TAG_VALUE" > store/value.txt'
+                }
+            }
+        }
+    }
+}
+
+def store() {
+    return arbitraryFileCache(path: 'store', cacheName: 'store')
+}
+"""
+
+
+def test_job_cacher_restores_mains_cache_on_other_branches_and_saves_only_where_told(tmp_path: Path) -> None:
+    caches = tmp_path / "caches"
+
+    def build(folder: str, branch: str, value: str, **kwargs) -> JenkinsRun:
+        path = tmp_path / folder / "Jenkinsfile"
+        path.parent.mkdir()
+        path.write_text(CACHED)
+        (tmp_path / folder / "ws").mkdir()
+        env = {"BUILD_TAG_VALUE": value}
+        return run_jenkinsfile(path, tmp_path / folder / "ws", branch=branch, cache_dir=caches, env=env, **kwargs)
+
+    first = build("first", "main", "1")
+    assert first.result == "SUCCESS", first.log
+    assert "no store" in first.log
+    assert (caches / "main" / "store" / "value.txt").read_text() == "saved by main build 1\n"
+
+    pull_request = build("pr", "feature/x", "2", change_id="5")
+    assert pull_request.result == "SUCCESS", pull_request.log
+    assert "[Cache for store] restored the cache of main" in pull_request.log
+    assert "saved by main build 1" in pull_request.log
+    assert pull_request.stage_status("Save") == "skipped (when)"
+    assert sorted(path.name for path in caches.iterdir()) == ["main"]
+
+    second = build("second", "main", "3")
+    assert "saved by main build 1" in second.log
+    assert (caches / "main" / "store" / "value.txt").read_text() == "saved by main build 3\n"
+    assert [step["args"]["caches"] for step in second.steps_of("cache")] == [["store"], ["store"]]
+
+
+def test_a_cache_without_its_required_size_fails_the_build(tmp_path: Path) -> None:
+    result = run(tmp_path, CACHED.replace("maxCacheSize: 100, defaultBranch", "defaultBranch"))
+    assert result.result == "FAILURE"
+    assert "cache: maxCacheSize is required" in result.log
