@@ -207,6 +207,7 @@ def test_pull_request_runs_green(act_project: Path, tmp_path: Path):
         "compare",
         "junit",
         "junit-model",
+        "loadtest",
         "model",
         "report",
         "validation",
