@@ -185,6 +185,10 @@ def test_push_to_main_runs_every_stage_in_order_and_the_report_gets_the_artifact
     assert f"Model: {DEFAULTS['project']} version {metrics['model']['version']}" in summary
     assert f"| {tests} | 0 | 0 | 0 |" in summary
     # No store in the Actions cache yet: the first model becomes the champion, and promote saves the store.
+    loadtest = json.loads((run.artifact("loadtest") / "loadtest.json").read_text())
+    assert loadtest["passed"] is True
+    assert (run.artifact("loadtest") / "loadtest" / "report.html").is_file()
+    assert "Load test" in summary
     compare = json.loads((run.artifact("compare") / "reports" / "compare.json").read_text())
     assert compare["decision"] == "first"
     assert "Champion vs challenger" in summary
