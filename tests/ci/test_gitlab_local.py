@@ -301,7 +301,7 @@ def test_successive_main_pipelines_promote_a_better_model_then_keep_the_champion
     assert decision(run) == ("promote", "2")
     assert registry_aliases(run) == {"champion": "2", "previous": "1"}
 
-    commit_params(registry_project, "Worse: a learning rate too high", learning_rate=0.5)
+    commit_params(registry_project, "Worse: the small model again", max_iter=50, max_leaf_nodes=8)
     run = run_pipeline(registry_project, state)
     assert run.ok, run.log[-4000:]  # "keep" is a normal outcome, not a failure
     assert decision(run) == ("keep", "3")
