@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -162,6 +163,12 @@ def test_every_github_job_is_hardened(project: Path):
             assert "${{" not in step.get("run", ""), f"{name}: expression inside run:"
     assert github_jobs(workflow)[-1] == "ci-ok"
     assert set(workflow["jobs"]["ci-ok"]["needs"]) == set(workflow["jobs"]) - {"ci-ok"}
+    # Every stage job must succeed; only the default-branch stages may be skipped (checked apart).
+    checked = workflow["jobs"]["ci-ok"]["steps"][0]["env"]
+    required = set(re.findall(r"needs\.([\w-]+)\.result", checked["RESULTS"]))
+    gated = set(default_branch_stages(project))
+    assert required == set(workflow["jobs"]) - {"ci-ok"} - gated
+    assert {need for need in gated if f"needs.{need}.result" in checked["PROMOTE"]} == gated
 
 
 def test_workflow_pins_carry_a_version_comment(project: Path):
