@@ -150,6 +150,21 @@ def paired_deltas(
     return deltas
 
 
+def segment_masks(segments: pd.Series) -> dict[str, np.ndarray]:
+    """Row masks of every segment of the slice column, sorted (rows with no segment left out)."""
+    return {str(segment): (segments == segment).to_numpy() for segment in sorted(segments.dropna().unique())}
+
+
+def sliced_scores(
+    y_true: np.ndarray, probability: np.ndarray, segments: pd.Series, threshold: float
+) -> dict[str, dict[str, float]]:
+    """score on every segment of the slice column."""
+    return {
+        segment: score(y_true[mask], probability[mask], threshold)
+        for segment, mask in segment_masks(segments).items()
+    }
+
+
 def sliced_deltas(
     y_true: np.ndarray,
     champion: np.ndarray,
@@ -158,14 +173,11 @@ def sliced_deltas(
     threshold: float,
     bootstrap: Bootstrap,
 ) -> dict[str, dict[str, Delta]]:
-    """paired_deltas on every segment of the slice column (rows with no segment left out)."""
-    report = {}
-    for segment in sorted(segments.dropna().unique()):
-        mask = (segments == segment).to_numpy()
-        report[str(segment)] = paired_deltas(
-            y_true[mask], champion[mask], challenger[mask], threshold, bootstrap
-        )
-    return report
+    """paired_deltas on every segment of the slice column."""
+    return {
+        segment: paired_deltas(y_true[mask], champion[mask], challenger[mask], threshold, bootstrap)
+        for segment, mask in segment_masks(segments).items()
+    }
 
 
 def schema_differences(champion: dict[str, str], challenger: dict[str, str]) -> list[str]:

@@ -8,14 +8,21 @@ moves an alias: `promote` does, on the default branch only.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ..config import MODEL_NAME, Paths
 from ..contract import load_contract
-from ..core.compare import Bootstrap, paired_deltas, schema_differences, score, sliced_deltas
+from ..core.compare import (
+    Bootstrap,
+    paired_deltas,
+    schema_differences,
+    score,
+    sliced_deltas,
+    sliced_scores,
+)
 from ..core.decision import Evidence, Rules, decide
 from ..core.latency import best_ms
 from ..core.metrics import PRIMARY
@@ -88,10 +95,7 @@ def compare(paths: Paths) -> dict[str, Any]:
     bootstrap = Bootstrap(settings.compare.resamples, settings.compare.confidence, settings.compare.seed)
     p_challenger = challenger.model.predict_proba(test)[:, 1]
     challenger_scores = score(y_true, p_challenger, threshold)
-    challenger_slices = {
-        segment: score(y_true[mask], p_challenger[mask], threshold)
-        for segment, mask in _segments(segments).items()
-    }
+    challenger_slices = sliced_scores(y_true, p_challenger, segments, threshold)
     models = {"challenger": challenger} | ({"champion": champion} if champion is not None else {})
     cost = latency(models, test)
 
@@ -130,9 +134,8 @@ def compare(paths: Paths) -> dict[str, Any]:
         report["slices"] = {
             contract.slice: {s: {n: d.as_dict() for n, d in m.items()} for s, m in sliced.items()}
         }
-        evidence = Evidence(
-            challenger_primary=evidence.challenger_primary,
-            challenger_slices=evidence.challenger_slices,
+        evidence = replace(
+            evidence,
             overall=overall[PRIMARY],
             slices={f"{contract.slice}={s}": m[PRIMARY] for s, m in sliced.items()},
             latency_factor=round(cost["challenger"]["row_ms"] / cost["champion"]["row_ms"], 3),
@@ -141,10 +144,6 @@ def compare(paths: Paths) -> dict[str, Any]:
         report["latency_factor"] = evidence.latency_factor
     decision = decide(evidence, rules(settings))
     return {"decision": decision.outcome, "reasons": list(decision.reasons), **report}
-
-
-def _segments(segments: pd.Series) -> dict[str, np.ndarray]:
-    return {str(s): (segments == s).to_numpy() for s in sorted(segments.dropna().unique())}
 
 
 def run(paths: Paths) -> None:
