@@ -197,3 +197,23 @@ def test_an_unreachable_registry_is_an_error(prepared, monkeypatch, capsys):
     assert "127.0.0.1:9" in error
     assert len(error.splitlines()) == 1
     assert not prepared.compare.exists()
+
+
+def test_promote_refuses_a_stale_comparison(prepared, capsys):
+    first = train(prepared, WEAK)
+    assert main(["compare"]) == 0
+    assert main(["promote"]) == 0
+    better = train(prepared, STRONG)
+    assert compare(prepared)["decision"] == "promote"
+    registry(prepared).set_registered_model_alias(MODEL_NAME, "champion", better)  # moved by someone else
+    capsys.readouterr()
+
+    assert main(["promote"]) == 2
+    assert f"the champion is now version {better}, not the version {first} compare measured against" in (
+        capsys.readouterr().err
+    )
+    registry(prepared).set_registered_model_alias(MODEL_NAME, "champion", first)
+    newer = train(prepared, WEAK)  # trained after compare ran
+    assert main(["promote"]) == 2
+    assert f"compares version {better}, but the trained model is version {newer}" in capsys.readouterr().err
+    assert aliases(prepared) == {"champion": first}
