@@ -30,7 +30,7 @@ def test_its_own_test_suite_passes(default_project: Path):
 
 
 def test_pipeline_left_a_model_metrics_plots_and_a_registered_version(default_project: Path):
-    metrics = json.loads((default_project / "reports" / "metrics.json").read_text())
+    metrics = json.loads((default_project / "reports" / "evaluation.json").read_text())
     assert metrics["test"]["roc_auc"] > 0.9  # HistGradientBoosting on Adult reaches ~0.93
     assert set(metrics["slices"]["sex"]) == {"Female", "Male"}
     assert (default_project / "models" / "model" / "MLmodel").is_file()
@@ -70,7 +70,7 @@ def test_a_params_change_reruns_only_what_depends_on_it(default_project: Path, t
     assert "Running stage 'evaluate'" in result.stdout
     assert "Running stage 'train'" not in result.stdout
     assert "Running stage 'prepare'" not in result.stdout
-    assert json.loads((project / "reports" / "metrics.json").read_text())["threshold"] == 0.4
+    assert json.loads((project / "reports" / "evaluation.json").read_text())["threshold"] == 0.4
 
 
 @pytest.mark.parametrize(("inject", "failing_test"), list(DEFECTS.values()), ids=list(DEFECTS))

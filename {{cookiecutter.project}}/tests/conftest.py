@@ -1,4 +1,8 @@
-"""Shared fixtures: the shipped contract and params, samples of the real data, a project copy."""
+"""Shared fixtures: the shipped contract and params, samples of the real data, copies of the project.
+
+What is expensive (training a model, running `repro`) happens once per test run, in session-scoped
+fixtures; a test that changes such a project works on its own copy.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,11 @@ import pytest
 
 from {{ cookiecutter.package }}.config import Paths
 from {{ cookiecutter.package }}.contract import Contract, load_contract
+from {{ cookiecutter.package }}.io import registry
 from {{ cookiecutter.package }}.io.datasets import read_raw
 from {{ cookiecutter.package }}.io.versions import BRANCH_VARIABLES
+from {{ cookiecutter.package }}.serving.app import ServedModel
+from {{ cookiecutter.package }}.serving.backends import choose_backend
 from {{ cookiecutter.package }}.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,27 +62,61 @@ def sample(raw: pd.DataFrame) -> pd.DataFrame:
     return raw.sample(n=2000, random_state=0).reset_index(drop=True)
 
 
-@pytest.fixture
-def project(tmp_path: Path, raw: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> Paths:
-    """A copy of this project in tmp_path (3,000 rows of data, its own MLflow store), as cwd.
-
-    A git repository on main, seen as outside CI whatever CI runs these tests.
-    """
+def copy_project(target: Path, raw: pd.DataFrame) -> Paths:
+    """This project's files and 3,000 rows of its data in target: a git repository on main."""
     for name in PROJECT_FILES:
-        source, target = ROOT / name, tmp_path / name
-        target.parent.mkdir(parents=True, exist_ok=True)
+        source, copy = ROOT / name, target / name
+        copy.parent.mkdir(parents=True, exist_ok=True)
         if source.is_dir():
-            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "cache", "tmp"))
+            shutil.copytree(source, copy, ignore=shutil.ignore_patterns("__pycache__", "cache", "tmp"))
         else:
-            shutil.copy2(source, target)
-    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=tmp_path, check=True)  # DVC works inside git
-    paths = Paths(tmp_path)
+            shutil.copy2(source, copy)
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=target, check=True)  # DVC works inside git
+    paths = Paths(target)
     paths.raw_data.parent.mkdir(parents=True)
     raw.sample(n=3000, random_state=1).to_csv(paths.raw_data, index=False)
-    monkeypatch.chdir(tmp_path)
+    return paths
+
+
+def outside_ci(monkeypatch: pytest.MonkeyPatch, root: Path) -> None:
+    """Work in root, with the embedded MLflow store, seen as outside CI whatever CI runs these tests."""
+    monkeypatch.chdir(root)
     for name in ("MLFLOW_TRACKING_URI", *CI_CONTEXT):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def project(tmp_path: Path, raw: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> Paths:
+    """A copy of this project in tmp_path (3,000 rows of data, its own MLflow store), as cwd."""
+    paths = copy_project(tmp_path, raw)
+    outside_ci(monkeypatch, tmp_path)
     return paths
+
+
+@pytest.fixture(scope="session")
+def reproduced(tmp_path_factory: pytest.TempPathFactory, raw: pd.DataFrame) -> Paths:
+    """A project copy in which `repro` ran once: data validated and split, a model trained, evaluated and
+    registered as version 1. Tests read it, or change a copy of it (`copy_of`)."""
+    from {{ cookiecutter.package }}.cli import main
+
+    paths = copy_project(tmp_path_factory.mktemp("reproduced"), raw)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        outside_ci(monkeypatch, paths.root)
+        assert main(["repro"]) == 0
+    return paths
+
+
+@pytest.fixture
+def copy_of(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """copy_of(paths): a whole copy of a project (its DVC cache and outputs too) in tmp_path, as cwd."""
+
+    def copy(paths: Paths) -> Paths:
+        target = tmp_path / "copy"
+        shutil.copytree(paths.root, target, symlinks=True)
+        outside_ci(monkeypatch, target)
+        return Paths(target)
+
+    return copy
 
 
 @pytest.fixture(scope="session")
@@ -85,8 +126,8 @@ def served_project(tmp_path_factory: pytest.TempPathFactory, raw: pd.DataFrame, 
     Independent of `repro` (the test stage runs before it in CI): the shipped model settings, 3,000 rows.
     """
     from {{ cookiecutter.package }}.core.models import build_model
+    from {{ cookiecutter.package }}.io import model_files
     from {{ cookiecutter.package }}.io.datasets import labels, write_split
-    from {{ cookiecutter.package }}.io.tracking import save_model
 
     paths = Paths(tmp_path_factory.mktemp("served"))
     contract = load_contract(ROOT / "data" / "contract.yaml")
@@ -100,6 +141,22 @@ def served_project(tmp_path_factory: pytest.TempPathFactory, raw: pd.DataFrame, 
         settings.train.model, contract.numeric(columns), contract.categorical(columns), settings.train.seed
     )
     model.fit(train[columns], labels(train, contract))
-    save_model(model, train[contract.input_columns()].dropna().head(5), paths.model)
+    model_files.save(model, train[contract.input_columns()].dropna().head(5), paths.model)
     write_split(test, paths.test_split)
     return paths
+
+
+@pytest.fixture(scope="session")
+def reference(served_project: Paths) -> registry.ModelReference:
+    return registry.resolve(served_project, "models/model")
+
+
+@pytest.fixture(scope="session")
+def pipeline(reference: registry.ModelReference):
+    return registry.load(reference).pipeline
+
+
+@pytest.fixture(scope="session")
+def served(reference: registry.ModelReference, pipeline, contract: Contract) -> ServedModel:
+    """The served project's model as the service serves it (ONNX Runtime, converted once)."""
+    return ServedModel(reference, choose_backend(pipeline, contract, contract.input_columns()))

@@ -10,7 +10,6 @@ from {{ cookiecutter.package }}.core.request_schema import (
     error_field,
     known_categories,
     record_model,
-    request_columns,
     unseen_categories,
 )
 
@@ -23,7 +22,7 @@ RECORD = {
 
 
 def test_columns_are_the_contract_without_the_label(contract):
-    assert request_columns(contract) == [name for name in contract.columns if name != "income"]
+    assert contract.input_columns() == [name for name in contract.columns if name != "income"]
     assert set(record_model(contract).model_fields) == set(RECORD)
 
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package }}.cli import main
 from {{ cookiecutter.package }}.errors import UserError
 from {{ cookiecutter.package }}.io.remote import pull
+from {{ cookiecutter.package }}.serving.process import free_port
 
 
 def dvc(project, *args: str) -> str:
@@ -27,12 +27,6 @@ def dvc(project, *args: str) -> str:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -89,9 +83,11 @@ def test_tracked_data_without_a_remote_is_used_locally_or_reported_missing(proje
         pull(project)
 
 
-def test_push_wipe_pull_leaves_the_pipeline_up_to_date(project, tmp_path, s3_server, capfd):
+@pytest.mark.xdist_group("reproduced")
+def test_push_wipe_pull_leaves_the_pipeline_up_to_date(reproduced, copy_of, tmp_path, s3_server):
+    project = copy_of(reproduced)
     dvc(project, "add", "data/raw/adult.csv")
-    assert main(["repro"]) == 0
+    assert "Data and pipelines are up to date." in dvc(project, "repro")
     dvc(project, "remote", "add", "-d", "folder", str(tmp_path / "remote"))
     dvc(project, "remote", "add", "s3", "s3://datasets/income")
     dvc(project, "remote", "modify", "s3", "endpointurl", s3_server)

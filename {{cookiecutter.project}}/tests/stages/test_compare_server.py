@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,18 +14,11 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package }}.cli import main
-
-from .test_compare import STRONG, WEAK, aliases, compare, train
+from {{ cookiecutter.package }}.serving.process import free_port
 
 pytestmark = pytest.mark.integration
 
 START_SECONDS = 120
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def healthy(url: str) -> bool:
@@ -68,22 +60,22 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
-def test_promote_then_keep_through_a_tracking_server(project, server, monkeypatch):
+def test_promote_then_keep_through_a_tracking_server(prepared, server, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", server)
-    assert main(["prepare"]) == 0
+    registry = prepared
 
-    first = train(project, WEAK)
-    assert compare(project)["decision"] == "first"
+    first = registry.train("weak")
+    assert registry.compare().decision == "first"
     assert main(["promote"]) == 0
-    better = train(project, STRONG)
-    assert compare(project)["decision"] == "promote"
+    better = registry.train("strong")
+    assert registry.compare().decision == "promote"
     assert main(["promote"]) == 0
-    assert aliases(project) == {"champion": better, "previous": first}
+    assert registry.aliases() == {"champion": better, "previous": first}
 
-    train(project, WEAK)
-    report = compare(project)
-    assert report["decision"] == "keep"
-    assert report["champion"]["version"] == better
+    registry.train("weak")
+    report = registry.compare()
+    assert report.decision == "keep"
+    assert report.champion.version == better
     assert main(["promote"]) == 0
-    assert aliases(project) == {"champion": better, "previous": first}
-    assert not (project.mlruns / "mlflow.db").exists()
+    assert registry.aliases() == {"champion": better, "previous": first}
+    assert not (registry.paths.mlruns / "mlflow.db").exists()

@@ -1,4 +1,5 @@
-"""The service's request schema, derived from the data contract: every column but the label.
+"""The service's request schema, derived from the data contract: every column but the label
+(Contract.input_columns).
 
 Types follow the contract (integer, float, category); a column may be null when its contract allows
 missing values. Ranges and category lists are not enforced: the model handles values outside them
@@ -14,11 +15,6 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from ..contract import Column, Contract
 
 RECORD_CONFIG = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
-
-
-def request_columns(contract: Contract) -> list[str]:
-    """What a request record holds: the contract's columns without the label, in contract order."""
-    return [name for name in contract.columns if name != contract.label.column]
 
 
 def _field_type(column: Column) -> Any:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import UserError
-from ..stages.tools import environment
+from ..io.tools import environment
 
 HOST = "127.0.0.1"
 
@@ -52,13 +52,11 @@ def stop(process: subprocess.Popen[bytes], timeout_s: float = 10) -> None:
 
 
 @contextmanager
-def running_service(
-    root: Path, model: str, timeout_s: float, delay_ms: float = 0, log: Path | None = None
-) -> Iterator[str]:
+def running_service(root: Path, model: str, timeout_s: float, log: Path | None = None) -> Iterator[str]:
     """`<project> serve` in root on a free port, ready; yields its base URL and stops it on exit."""
     port = free_port()
     command = [sys.executable, "-m", "{{ cookiecutter.package }}", "serve", "--model", model, "--host", HOST]
-    command += ["--port", str(port), "--delay-ms", str(delay_ms)]
+    command += ["--port", str(port)]
     output = log.open("wb") if log else subprocess.DEVNULL
     try:
         process = subprocess.Popen(

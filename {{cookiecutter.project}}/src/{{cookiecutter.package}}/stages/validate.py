@@ -6,29 +6,32 @@ say how), 2 for usage errors such as a missing file.
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 from pathlib import Path
 
+from ..artefacts import Validation
 from ..config import Paths
 from ..contract import load_contract
 from ..core.drift import shifts
-from ..core.verdict import describe, describe_shift
+from ..core.validation_messages import describe, describe_shift
 from ..errors import DataError
 from ..io import remote
 from ..io.datasets import read_text, typed
 from ..io.expectations import Validator, schema_expectations, value_expectations
-from ..io.files import read_json, write_json
+from ..io.files import read_json
 from ..settings import load_settings
 
+READS: tuple[str, ...] = ()
 
-def shown(path: Path, paths: Paths) -> str:
-    """A path as the user would write it: relative to the project when inside it."""
-    return (
-        str(path.resolve().relative_to(paths.root.resolve()))
-        if path.resolve().is_relative_to(paths.root.resolve())
-        else str(path)
-    )
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path, help="the CSV file to check (default: the raw data)")
+
+
+def outputs(paths: Paths) -> list[Path]:
+    return [paths.validation, paths.data_docs]
 
 
 def run(paths: Paths, data: Path | None = None) -> None:
@@ -55,27 +58,24 @@ def run(paths: Paths, data: Path | None = None) -> None:
         else:
             notes.append(f"value skew not checked: no reference profile at {paths.reference.name}")
 
-    problems = [describe(o.as_dict()) for o in outcomes if not o.success]
+    problems = [describe(outcome) for outcome in outcomes if not outcome.success]
     problems += [describe_shift(shift) for shift in found_shifts if not shift.ok]
-    write_json(
-        paths.validation,
-        {
-            "valid": not problems,
-            "data": shown(source, paths),
-            "rows": len(frame),
-            "problems": problems,
-            "notes": notes,
-            "expectations": [outcome.as_dict() for outcome in outcomes],
-            "value_skew": [{**shift.__dict__, "success": shift.ok} for shift in found_shifts],
-        },
-    )
+    Validation(
+        valid=not problems,
+        data=paths.shown(source),
+        rows=len(frame),
+        problems=tuple(problems),
+        notes=tuple(notes),
+        expectations=tuple(outcomes),
+        value_skew=tuple(found_shifts),
+    ).write(paths.validation)
     checked = len(outcomes) + len(found_shifts)
     for note in notes:
         print(f"validate: note: {note}")
     if problems:
         for problem in problems:
             print(f"validate: {problem}")
-        details = f"{shown(paths.validation, paths)} and {shown(paths.data_docs, paths)}/"
+        details = f"{paths.shown(paths.validation)} and {paths.shown(paths.data_docs)}/"
         raise DataError(
             f"{source}: breaks the data contract ({len(problems)} of {checked} checks failed; see {details})"
         )

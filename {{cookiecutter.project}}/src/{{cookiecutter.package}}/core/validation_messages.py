@@ -1,17 +1,18 @@
-"""Validation outcomes in one line each: which column, what was expected, what was seen."""
+"""Failed validation checks in one line each: which column, what was expected, what was seen."""
 
 from __future__ import annotations
 
+from ..artefacts import ExpectationOutcome
 from .drift import Shift
 
 DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
-def describe(outcome: dict) -> str:
-    """One line for a failed expectation (an Outcome as a dict)."""
-    where = outcome["column"] or ("columns" if "columns" in outcome["expectation"] else "rows")
-    observed = outcome["observed"]
-    if outcome["expectation"] == "expect_table_columns_to_match_set":
+def describe(outcome: ExpectationOutcome) -> str:
+    """One line for a failed expectation."""
+    where = outcome.column or ("columns" if "columns" in outcome.expectation else "rows")
+    observed = outcome.observed
+    if outcome.expectation == "expect_table_columns_to_match_set" and isinstance(observed, dict):
         parts = []
         if observed["missing"]:
             parts.append(f"missing {', '.join(observed['missing'])}")
@@ -19,19 +20,19 @@ def describe(outcome: dict) -> str:
             parts.append(f"unexpected {', '.join(repr(name) for name in observed['unexpected'])}")
         hint = delimiter_hint(observed["unexpected"])
         return f"columns: {'; '.join(parts)}{hint}"
-    if outcome["expectation"] == "expect_table_row_count_to_be_between":
-        return f"rows: expected {outcome['expected']}, found {observed}"
-    seen = f"found {observed}" if outcome["unexpected_count"] is None else _unexpected(outcome)
-    return f"{where}: expected {outcome['expected']}; {seen}"
+    if outcome.expectation == "expect_table_row_count_to_be_between":
+        return f"rows: expected {outcome.expected}, found {observed}"
+    seen = f"found {observed}" if outcome.unexpected_count is None else _unexpected(outcome)
+    return f"{where}: expected {outcome.expected}; {seen}"
 
 
-def _unexpected(outcome: dict) -> str:
-    count = outcome["unexpected_count"]
-    examples = ", ".join(repr(value) for value in outcome["unexpected_examples"])
+def _unexpected(outcome: ExpectationOutcome) -> str:
+    count = outcome.unexpected_count
+    examples = ", ".join(repr(value) for value in outcome.unexpected_examples)
     noun = "value" if count == 1 else "values"
     text = f"found {count} other {noun}"
-    if outcome["expectation"] == "expect_column_values_to_not_be_null":
-        text = f"found {count} empty {noun} ({outcome['observed']})"
+    if outcome.expectation == "expect_column_values_to_not_be_null":
+        text = f"found {count} empty {noun} ({outcome.observed})"
     elif examples:
         text += f" (e.g. {examples})"
     return text

@@ -3,7 +3,7 @@
 import pytest
 
 from {{ cookiecutter.package }}.errors import StageError, UserError
-from {{ cookiecutter.package }}.stages.tools import run_module
+from {{ cookiecutter.package }}.io.tools import run_module
 
 
 def test_a_failing_tool_fails_the_stage_with_its_exit_code(tmp_path):

@@ -1,0 +1,86 @@
+"""The MLflow store: an embedded sqlite store in mlruns/ by default, a tracking server when
+MLFLOW_TRACKING_URI is set, with no code change. Runs, the registry and model files all go through it."""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+
+os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
+# An unreachable tracking server fails in about 15 s instead of MLflow's minutes of retries.
+os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "3")
+os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+
+import mlflow
+from mlflow.exceptions import MlflowException
+
+from ..config import MODEL_NAME, Paths
+from ..errors import UserError
+
+KNOWN_NOISE = (
+    "Saving scikit-learn models in the pickle or cloudpickle format",  # chosen, see model_files
+    "Failed to resolve installed pip version",  # uv environments have no pip
+)
+
+
+class _DropKnownNoise(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(KNOWN_NOISE)
+
+
+logging.getLogger("mlflow").setLevel(logging.WARNING)
+for _name in ("mlflow.sklearn", "mlflow.utils.environment"):
+    logging.getLogger(_name).addFilter(_DropKnownNoise())
+# The contract's integer columns are never null, so an integer signature is right.
+warnings.filterwarnings("ignore", message=r"Hint: Inferred schema contains integer column")
+
+
+def tracking_uri(paths: Paths) -> str:
+    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{paths.mlruns / 'mlflow.db'}"
+
+
+def is_embedded() -> bool:
+    return not os.environ.get("MLFLOW_TRACKING_URI")
+
+
+def connect(paths: Paths) -> str:
+    """Point MLflow at the project's store and make sure the experiment exists; returns its id."""
+    uri = tracking_uri(paths)
+    if is_embedded():
+        # Artifacts land beside the database, in mlruns/<experiment id>/.
+        paths.mlruns.mkdir(parents=True, exist_ok=True)
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    try:
+        experiment = mlflow.get_experiment_by_name(MODEL_NAME)
+        if experiment is not None:
+            return experiment.experiment_id
+        return mlflow.create_experiment(MODEL_NAME)
+    except MlflowException as error:
+        raise UserError(f"MLflow store {redact(uri)} is not usable: {first_line(error)}") from None
+
+
+def client(paths: Paths) -> mlflow.MlflowClient:
+    """A client of the project's store (connected, the experiment made)."""
+    connect(paths)
+    return mlflow.MlflowClient()
+
+
+def where(paths: Paths) -> str:
+    """The store, safe to print in CI logs."""
+    return redact(tracking_uri(paths))
+
+
+def redact(uri: str) -> str:
+    """A tracking URI without credentials."""
+    scheme, sep, rest = uri.partition("://")
+    if sep and "@" in rest.split("/", 1)[0]:
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return uri
+
+
+def first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
