@@ -6,8 +6,16 @@ fixtures; a test that changes such a project works on its own copy.
 
 from __future__ import annotations
 
+import os
+
+# pytest-xdist runs a worker per core: a model's own OpenMP threads would only compete with the other
+# worker (HistGradientBoosting trains ten times slower on a busy 2-core machine). Set before scikit-learn
+# loads; the subprocesses tests start (dvc, serve, locust) inherit it.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -78,6 +86,26 @@ def copy_project(target: Path, raw: pd.DataFrame) -> Paths:
     return paths
 
 
+@pytest.fixture(scope="session")
+def seed_store(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Paths], Paths]:
+    """seed_store(paths): put an empty MLflow store, its schema made, in the project's mlruns/.
+
+    A new sqlite store runs MLflow's migrations, seconds each time: tests that train start from a copy
+    of one migrated store instead.
+    """
+    import mlflow
+
+    empty = tmp_path_factory.mktemp("empty-store") / "mlflow.db"
+    mlflow.MlflowClient(tracking_uri=f"sqlite:///{empty}").search_experiments()
+
+    def seed(paths: Paths) -> Paths:
+        paths.mlruns.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(empty, paths.mlruns / "mlflow.db")
+        return paths
+
+    return seed
+
+
 def outside_ci(monkeypatch: pytest.MonkeyPatch, root: Path) -> None:
     """Work in root, with the embedded MLflow store, seen as outside CI whatever CI runs these tests."""
     monkeypatch.chdir(root)
@@ -94,16 +122,32 @@ def project(tmp_path: Path, raw: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) 
 
 
 @pytest.fixture(scope="session")
-def reproduced(tmp_path_factory: pytest.TempPathFactory, raw: pd.DataFrame) -> Paths:
+def build_project(
+    tmp_path_factory: pytest.TempPathFactory, raw: pd.DataFrame, seed_store: Callable[[Paths], Paths]
+) -> Callable[[str, Callable[[Paths], None]], Paths]:
+    """build_project(name, steps): a project copy with an empty store in which steps(paths) ran, as cwd
+    and outside CI; for session fixtures that do something expensive once (`reproduced`)."""
+
+    def build(name: str, steps: Callable[[Paths], None]) -> Paths:
+        paths = seed_store(copy_project(tmp_path_factory.mktemp(name), raw))
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            outside_ci(monkeypatch, paths.root)
+            steps(paths)
+        return paths
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def reproduced(build_project: Callable[[str, Callable[[Paths], None]], Paths]) -> Paths:
     """A project copy in which `repro` ran once: data validated and split, a model trained, evaluated and
     registered as version 1. Tests read it, or change a copy of it (`copy_of`)."""
     from {{ cookiecutter.package }}.cli import main
 
-    paths = copy_project(tmp_path_factory.mktemp("reproduced"), raw)
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        outside_ci(monkeypatch, paths.root)
+    def repro(_: Paths) -> None:
         assert main(["repro"]) == 0
-    return paths
+
+    return build_project("reproduced", repro)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import mlflow
@@ -39,6 +40,8 @@ class Registry:
         return Comparison.read(self.paths.comparison)
 
     def client(self) -> mlflow.MlflowClient:
+        """A client of the project's store, as the stages reach it (a copied store relocated first)."""
+        mlflow_store.connect(self.paths)
         uri = mlflow_store.tracking_uri(self.paths)
         return mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
 
@@ -48,7 +51,27 @@ class Registry:
 
 
 @pytest.fixture
-def prepared(project: Paths) -> Registry:
-    """The project copy with its data split, ready to train."""
+def prepared(project: Paths, seed_store: Callable[[Paths], Paths]) -> Registry:
+    """The project copy with its data split and an empty MLflow store, ready to train."""
     assert main(["prepare"]) == 0
-    return Registry(project)
+    return Registry(seed_store(project))
+
+
+@pytest.fixture(scope="session")
+def first_champion(build_project: Callable[[str, Callable[[Paths], None]], Paths]) -> Registry:
+    """Made once: the weak model trained (version 1), compared with no champion (first) and promoted."""
+
+    def first(paths: Paths) -> None:
+        assert main(["prepare"]) == 0
+        registry = Registry(paths)
+        assert registry.train("weak") == "1"
+        assert registry.compare().decision == "first"
+        assert main(["promote"]) == 0
+
+    return Registry(build_project("first-champion", first))
+
+
+@pytest.fixture
+def registry(first_champion: Registry, copy_of) -> Registry:
+    """A copy of `first_champion` (store included) to change: the weak model is version 1 and champion."""
+    return Registry(copy_of(first_champion.paths))

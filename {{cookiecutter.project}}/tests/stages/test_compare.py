@@ -7,6 +7,7 @@ import shutil
 import pandas as pd
 import pytest
 
+from {{ cookiecutter.package }}.artefacts import Comparison
 from {{ cookiecutter.package }}.cli import main
 from {{ cookiecutter.package }}.config import MODEL_NAME
 from {{ cookiecutter.package }}.contract import load_contract
@@ -26,48 +27,47 @@ def register_challenger(registry, model, example) -> str:
     return trained.version
 
 
-def test_first_better_worse_and_equal_challengers(prepared, capsys):
-    first = prepared.train("weak")
-    report = prepared.compare()
+def test_first_better_worse_and_equal_challengers(registry, capsys):
+    first = "1"  # the weak model, made the first champion by the fixture
+    report = Comparison.read(registry.paths.comparison)
     assert report.decision == "first"
     assert report.champion is None
-    assert main(["promote"]) == 0
-    assert prepared.aliases() == {"champion": first}
+    assert registry.aliases() == {"champion": first}
 
-    better = prepared.train("strong")
-    report = prepared.compare()
+    better = registry.train("strong")
+    report = registry.compare()
     assert report.decision == "promote", report.reasons
     assert report.scores["roc_auc"].ci_low > 0
     assert main(["promote"]) == 0
-    assert prepared.aliases() == {"champion": better, "previous": first}
-    assert prepared.client().get_model_version(MODEL_NAME, better).tags["decision"] == "promote"
+    assert registry.aliases() == {"champion": better, "previous": first}
+    assert registry.client().get_model_version(MODEL_NAME, better).tags["decision"] == "promote"
 
-    prepared.train("weak")
-    report = prepared.compare()
+    registry.train("weak")
+    report = registry.compare()
     assert report.decision == "keep"
     assert "misses the rule" in report.reasons[0]
     capsys.readouterr()
     assert main(["promote"]) == 0
     assert "nothing to promote: compare decided keep" in capsys.readouterr().out
-    assert prepared.aliases() == {"champion": better, "previous": first}
+    assert registry.aliases() == {"champion": better, "previous": first}
 
-    prepared.train("strong")  # the same settings again: the same predictions
-    report = prepared.compare()
+    registry.train("strong")  # the same settings again: the same predictions
+    report = registry.compare()
     assert report.decision == "keep"
     assert report.scores["roc_auc"].delta == 0
-    assert prepared.aliases() == {"champion": better, "previous": first}
-    markdown = prepared.paths.comparison_markdown.read_text()
+    assert registry.aliases() == {"champion": better, "previous": first}
+    markdown = registry.paths.comparison_markdown.read_text()
     assert "keep: the champion stays" in markdown
     assert "| roc_auc |" in markdown
 
 
-def test_better_overall_but_worse_on_one_slice_is_kept_with_that_reason(prepared):
-    champion = prepared.train("strong")
+def test_better_overall_but_worse_on_one_slice_is_kept_with_that_reason(registry):
+    champion = registry.train("strong")
     assert main(["compare"]) == 0
     assert main(["promote"]) == 0
     # A challenger that has memorised the holdout rows (better overall), some Female labels flipped.
-    contract = load_contract(prepared.paths.contract)
-    train_rows, test_rows = read_split(prepared.paths.train_split), read_split(prepared.paths.test_split)
+    contract = load_contract(registry.paths.contract)
+    train_rows, test_rows = read_split(registry.paths.train_split), read_split(registry.paths.test_split)
     leaked = test_rows.copy()
     female = leaked.index[leaked[contract.slice] == "Female"][::4]
     flip = {
@@ -84,23 +84,21 @@ def test_better_overall_but_worse_on_one_slice_is_kept_with_that_reason(prepared
         seed=0,
     )
     model.fit(seen[inputs], labels(seen, contract))
-    register_challenger(prepared, model, seen[contract.input_columns()].dropna().head(5))
+    register_challenger(registry, model, seen[contract.input_columns()].dropna().head(5))
 
-    report = prepared.compare()
+    report = registry.compare()
 
     assert report.decision == "keep"
     assert report.scores["roc_auc"].delta > 0
     assert any(reason.startswith("slice sex=Female: roc_auc -") for reason in report.reasons), report.reasons
-    assert prepared.aliases()["champion"] == champion
+    assert registry.aliases()["champion"] == champion
 
 
-def test_a_champion_whose_artifacts_are_gone_is_an_error_and_nothing_moves(prepared, capsys):
-    champion = prepared.train("weak")
-    assert main(["compare"]) == 0
-    assert main(["promote"]) == 0
-    artifacts = prepared.client().get_model_version_download_uri(MODEL_NAME, champion)
+def test_a_champion_whose_artifacts_are_gone_is_an_error_and_nothing_moves(registry, capsys):
+    champion = "1"
+    artifacts = registry.client().get_model_version_download_uri(MODEL_NAME, champion)
     shutil.rmtree(artifacts.removeprefix("file://"))
-    prepared.train("strong")
+    registry.train("strong")
     capsys.readouterr()
 
     assert main(["compare"]) == 1
@@ -109,18 +107,17 @@ def test_a_champion_whose_artifacts_are_gone_is_an_error_and_nothing_moves(prepa
     assert error.startswith(f"error: champion models:/{MODEL_NAME}/{champion} cannot be loaded")
     assert "nothing was promoted" in error
     assert len(error.splitlines()) == 1
-    assert not prepared.paths.comparison.exists()
+    assert not registry.paths.comparison.exists()
     assert main(["promote"]) == 2
-    assert prepared.aliases() == {"champion": champion}
+    assert registry.aliases() == {"champion": champion}
 
 
-def test_a_challenger_taking_other_records_is_an_error(prepared, capsys):
-    prepared.train("weak")
-    model = model_files.load(prepared.paths.model).pipeline
-    example = read_split(prepared.paths.test_split).head(5).assign(extra_column=1.0)
-    odd = register_challenger(prepared, model, example)
-    prepared.client().set_registered_model_alias(MODEL_NAME, "champion", odd)
-    prepared.train("strong")
+def test_a_challenger_taking_other_records_is_an_error(registry, capsys):
+    model = model_files.load(registry.paths.model).pipeline
+    example = read_split(registry.paths.test_split).head(5).assign(extra_column=1.0)
+    odd = register_challenger(registry, model, example)
+    registry.client().set_registered_model_alias(MODEL_NAME, "champion", odd)
+    registry.train("strong")
     capsys.readouterr()
 
     assert main(["compare"]) == 1
@@ -128,12 +125,12 @@ def test_a_challenger_taking_other_records_is_an_error(prepared, capsys):
     error = capsys.readouterr().err
     assert f"champion version {odd} and the challenger take different records" in error
     assert "only the champion takes extra_column" in error
-    assert not prepared.paths.comparison.exists()
+    assert not registry.paths.comparison.exists()
 
 
-def test_pull_requests_and_other_branches_never_promote(prepared, monkeypatch, capsys):
-    prepared.train("weak")
-    assert main(["compare"]) == 0
+def test_pull_requests_and_other_branches_never_promote(registry, monkeypatch, capsys):
+    registry.train("strong")
+    assert registry.compare().decision == "promote"
     monkeypatch.setenv("GITHUB_EVENT_NAME", "pull_request")
     assert main(["promote"]) == 2
     assert "refused in a GitHub pull request" in capsys.readouterr().err
@@ -141,11 +138,10 @@ def test_pull_requests_and_other_branches_never_promote(prepared, monkeypatch, c
     monkeypatch.setenv("CI_COMMIT_BRANCH", "feature")
     assert main(["promote"]) == 2
     assert "refused on branch feature: only the main branch promotes" in capsys.readouterr().err
-    assert prepared.aliases() == {}
+    assert registry.aliases() == {"champion": "1"}
 
 
-def test_an_unreachable_registry_is_an_error(prepared, monkeypatch, capsys):
-    prepared.train("weak")
+def test_an_unreachable_registry_is_an_error(registry, monkeypatch, capsys):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:9")  # discard port: nothing listens
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     capsys.readouterr()
@@ -156,24 +152,22 @@ def test_an_unreachable_registry_is_an_error(prepared, monkeypatch, capsys):
     assert error.startswith("error: MLflow")
     assert "127.0.0.1:9" in error
     assert len(error.splitlines()) == 1
-    assert not prepared.paths.comparison.exists()
+    assert not registry.paths.comparison.exists()
 
 
-def test_promote_refuses_a_stale_comparison(prepared, capsys):
-    first = prepared.train("weak")
-    assert main(["compare"]) == 0
-    assert main(["promote"]) == 0
-    better = prepared.train("strong")
-    assert prepared.compare().decision == "promote"
-    prepared.client().set_registered_model_alias(MODEL_NAME, "champion", better)  # moved by someone else
+def test_promote_refuses_a_stale_comparison(registry, capsys):
+    first = "1"
+    better = registry.train("strong")
+    assert registry.compare().decision == "promote"
+    registry.client().set_registered_model_alias(MODEL_NAME, "champion", better)  # moved by someone else
     capsys.readouterr()
 
     assert main(["promote"]) == 2
     assert f"the champion is now version {better}, not the version {first} compare measured against" in (
         capsys.readouterr().err
     )
-    prepared.client().set_registered_model_alias(MODEL_NAME, "champion", first)
-    newer = prepared.train("weak")  # trained after compare ran
+    registry.client().set_registered_model_alias(MODEL_NAME, "champion", first)
+    newer = registry.train("weak")  # trained after compare ran
     assert main(["promote"]) == 2
     assert f"compares version {better}, but the trained model is version {newer}" in capsys.readouterr().err
-    assert prepared.aliases() == {"champion": first}
+    assert registry.aliases() == {"champion": first}

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -16,6 +14,7 @@ import uvicorn
 import yaml
 
 from {{ cookiecutter.package }}.artefacts import LoadTest
+from {{ cookiecutter.package }}.cli import main
 from {{ cookiecutter.package }}.config import Paths
 from {{ cookiecutter.package }}.serving.app import ServedModel, create_app
 from {{ cookiecutter.package }}.serving.backends import Chosen
@@ -66,15 +65,11 @@ def slowed_service(served: ServedModel, contract, settings) -> Iterator[str]:
     thread.join(timeout=15)
 
 
-def loadtest(paths: Paths, *options: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "{{ cookiecutter.package }}", "loadtest", *options]
-    return subprocess.run(command, cwd=paths.root, capture_output=True, text=True, timeout=120)
+def test_a_healthy_service_passes_and_writes_the_reports(short_loadtest, monkeypatch, capsys):
+    monkeypatch.chdir(short_loadtest.root)
 
+    assert main(["loadtest"]) == 0, capsys.readouterr().err
 
-def test_a_healthy_service_passes_and_writes_the_reports(short_loadtest):
-    result = loadtest(short_loadtest)
-
-    assert result.returncode == 0, result.stderr
     report = LoadTest.read(short_loadtest.loadtest)
     assert report.passed
     assert report.stats.requests > 0
@@ -89,11 +84,13 @@ def test_a_healthy_service_passes_and_writes_the_reports(short_loadtest):
     assert "backend onnx" in (short_loadtest.loadtest_reports / "service.log").read_text()
 
 
-def test_a_slowed_service_fails_the_gate_naming_each_missed_slo(short_loadtest, slowed_service):
-    result = loadtest(short_loadtest, "--url", slowed_service)
+def test_a_slowed_service_fails_the_gate_naming_each_missed_slo(
+    short_loadtest, slowed_service, monkeypatch, capsys
+):
+    monkeypatch.chdir(short_loadtest.root)
 
-    assert result.returncode == 1
-    lines = [line for line in result.stderr.splitlines() if line.startswith("loadtest: ")]
+    assert main(["loadtest", "--url", slowed_service]) == 1
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("loadtest: ")]
     assert any(
         line.startswith("loadtest: p95 latency ") and line.endswith(" ms > 100 ms") for line in lines
     ), lines

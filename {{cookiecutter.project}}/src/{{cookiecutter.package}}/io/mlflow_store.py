@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import warnings
+from contextlib import closing
 
 os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
 # An unreachable tracking server fails in about 15 s instead of MLflow's minutes of retries.
@@ -45,12 +47,53 @@ def is_embedded() -> bool:
     return not os.environ.get("MLFLOW_TRACKING_URI")
 
 
+LOCATIONS = (
+    ("experiments", "artifact_location"),
+    ("runs", "artifact_uri"),
+    ("logged_models", "artifact_location"),
+    ("model_versions", "storage_location"),
+    ("model_versions", "source"),
+)
+"""Where MLflow's sqlite store keeps absolute paths of artifact folders."""
+
+
+def relocate(paths: Paths) -> None:
+    """Point an embedded store that was moved or copied at its own artifact folder.
+
+    The sqlite store records absolute paths: after `mv`, `cp -a`, or a CI cache restored in another
+    build directory they would name the old folder (new model files written there, moved ones not
+    found). Every recorded root that is not this mlruns/ is rewritten to it.
+    """
+    database = paths.mlruns / "mlflow.db"
+    if not database.is_file():
+        return
+    here = str(paths.mlruns.resolve())
+    with closing(sqlite3.connect(database)) as db, db:
+        try:
+            experiments = db.execute("SELECT experiment_id, artifact_location FROM experiments").fetchall()
+        except sqlite3.DatabaseError:
+            return  # not a store yet, or a damaged one: MLflow says which when it opens it
+        roots = {
+            location.removesuffix(f"/{experiment}")
+            for experiment, location in experiments
+            if location and location.endswith(f"/{experiment}")
+        }
+        for root in roots - {here}:
+            for table, column in LOCATIONS:
+                db.execute(
+                    f"UPDATE {table} SET {column} = ? || substr({column}, ?) "
+                    f"WHERE substr({column}, 1, ?) = ? AND substr({column}, ?, 1) IN ('', '/')",
+                    (here, len(root) + 1, len(root), root, len(root) + 1),
+                )
+
+
 def connect(paths: Paths) -> str:
     """Point MLflow at the project's store and make sure the experiment exists; returns its id."""
     uri = tracking_uri(paths)
     if is_embedded():
         # Artifacts land beside the database, in mlruns/<experiment id>/.
         paths.mlruns.mkdir(parents=True, exist_ok=True)
+        relocate(paths)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     try:

@@ -58,6 +58,7 @@ def run(paths: Paths, data: Path | None = None) -> None:
         else:
             notes.append(f"value skew not checked: no reference profile at {paths.reference.name}")
 
+    validator.build_docs()
     problems = [describe(outcome) for outcome in outcomes if not outcome.success]
     problems += [describe_shift(shift) for shift in found_shifts if not shift.ok]
     Validation(
