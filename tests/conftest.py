@@ -1,8 +1,9 @@
 """Baking helpers shared by the template's tests.
 
 The expensive thing, a baked default project with its environment installed and its pipeline run,
-is made once per session. Every baked project that runs uses one uv cache and one venv
-(build/venvs/py<version>), so a warm session installs nothing.
+is made once per session. Every baked project that runs uses one uv cache and one venv per pytest-xdist
+worker (build/venvs/py<version>-<worker>): jobs install the project into it, so two workers running
+pipelines at once must not share one. A warm session installs nothing.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ QUIET_TOOLS = {
     "UV_COMPILE_BYTECODE": "1",
     "UV_PYTHON_DOWNLOADS": "never",
     "UV_NO_PROGRESS": "1",
+    # Two workers share two cores: a model's OpenMP threads would only compete with the other worker.
+    "OMP_NUM_THREADS": "1",
 }
 
 Bake = Callable[..., Path]
@@ -47,7 +50,9 @@ def project_env(python: str = "3.11") -> dict[str, str]:
     """Environment for running a baked project: the shared venv, quiet tools, no MLflow server."""
     env = {key: value for key, value in os.environ.items() if key != "MLFLOW_TRACKING_URI"}
     env.update(QUIET_TOOLS)
-    env["UV_PROJECT_ENVIRONMENT"] = str(BUILD / "venvs" / f"py{python.replace('.', '')}")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    venv = f"py{python.replace('.', '')}" + (f"-{worker}" if worker else "")
+    env["UV_PROJECT_ENVIRONMENT"] = str(BUILD / "venvs" / venv)
     env.pop("VIRTUAL_ENV", None)
     return env
 

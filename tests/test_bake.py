@@ -130,7 +130,7 @@ DEFAULT_TREE = {
     "uv.lock",
 }
 CI_TREE = {
-    "github": {".github/workflows/ci.yml", ".github/actions/setup/action.yml"},
+    "github": {".github/workflows/ci.yml", ".github/actions/setup/action.yml", ".github/zizmor.yml"},
     "gitlab": {".gitlab-ci.yml"},
     "jenkins": {"Jenkinsfile"},
 }

@@ -264,21 +264,27 @@ class ActRun:
         return {}
 
 
-def external_actions(workflow: dict[str, Any]) -> set[str]:
-    """Every `uses: OWNER/REPO[/PATH]@REF` of the workflow's steps (local ./ and docker:// ones left out)."""
+def external_actions(workflow: dict[str, Any], project: Path) -> set[str]:
+    """Every `uses: OWNER/REPO[/PATH]@REF` of the workflow's steps, and of the steps of the project's own
+    composite actions they use (`uses: ./path`); docker:// ones left out."""
     found = set()
     for job in workflow.get("jobs", {}).values():
         uses = [job.get("uses")] + [step.get("uses") for step in job.get("steps", [])]
         for use in uses:
-            if use and not use.startswith(("./", "docker://")):
+            if not use or use.startswith("docker://"):
+                continue
+            if use.startswith("./"):
+                action = yaml.safe_load((project / use / "action.yml").read_text(encoding="utf-8"))
+                found |= external_actions({"jobs": {"action": action.get("runs", {})}}, project)
+            else:
                 found.add(use)
     return found
 
 
-def local_repositories(workflow: dict[str, Any]) -> list[str]:
-    """`--local-repository OWNER/REPO@REF=DIR` values for the workflow's external actions."""
+def local_repositories(workflow: dict[str, Any], project: Path) -> list[str]:
+    """`--local-repository OWNER/REPO@REF=DIR` values for the external actions the workflow runs."""
     mappings = []
-    for use in sorted(external_actions(workflow)):
+    for use in sorted(external_actions(workflow, project)):
         name, _, ref = use.partition("@")
         repository = "/".join(name.split("/")[:2])
         if repository in SKIPPED_BY_ACT:
@@ -462,7 +468,7 @@ def run_act(
     ]
     for platform in platforms(spec):
         command += ["--platform", platform]
-    for mapping in local_repositories(spec):
+    for mapping in local_repositories(spec, project):
         command += ["--local-repository", mapping]
     (folder / "command.json").write_text(json.dumps(command, indent=1))
 

@@ -88,7 +88,7 @@ class SloSettings(Strict):
 class LoadtestSettings(Strict):
     users: int = Field(10, ge=1)
     spawn_rate: float = Field(10, gt=0)
-    duration_s: int = Field(10, ge=1)
+    duration_s: int = Field(5, ge=1)
     payload_rows: int = Field(200, ge=1)
     startup_timeout_s: float = Field(60, gt=0)
     slo: SloSettings = SloSettings()
