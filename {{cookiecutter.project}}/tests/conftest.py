@@ -15,8 +15,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -204,3 +205,35 @@ def pipeline(reference: registry.ModelReference):
 def served(reference: registry.ModelReference, pipeline, contract: Contract) -> ServedModel:
     """The served project's model as the service serves it (ONNX Runtime, converted once)."""
     return ServedModel(reference, choose_backend(pipeline, contract, contract.input_columns()))
+
+
+@pytest.fixture
+def live_app() -> Iterator[Callable[[Any], str]]:
+    """live_app(app): the app served by uvicorn on a free 127.0.0.1 port in this process; its base URL.
+    Stopped at the end of the test."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from {{ cookiecutter.package }}.serving.process import HOST, free_port
+
+    started: list[tuple[uvicorn.Server, threading.Thread]] = []
+
+    def serve(app: Any) -> str:
+        port = free_port()
+        server = uvicorn.Server(uvicorn.Config(app, host=HOST, port=port, log_level="warning"))
+        thread = threading.Thread(target=server.run, name="live-app", daemon=True)
+        thread.start()
+        started.append((server, thread))
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert thread.is_alive(), "the app's server stopped before it started"
+            assert time.monotonic() < deadline, "the app's server did not start within 30 s"
+            time.sleep(0.05)
+        return f"http://{HOST}:{port}"
+
+    yield serve
+    for server, thread in started:
+        server.should_exit = True
+        thread.join(timeout=15)

@@ -14,6 +14,7 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 from types import ModuleType
+from typing import NoReturn
 
 from . import stages
 from .config import PROJECT, Paths
@@ -37,9 +38,16 @@ def stage_help(name: str) -> str:
     return " ".join((docstring or "").split("\n\n")[0].split()).removeprefix(f"{name}: ")
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Command-line mistakes as one line (exit 2), like every other error of the CLI."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def parser(chosen: str | None) -> argparse.ArgumentParser:
     """The command line: a subcommand per stage, with the options of the chosen one (only it is imported)."""
-    cli = argparse.ArgumentParser(prog=PROJECT, description=__doc__.split("\n\n")[0])
+    cli = OneLineParser(prog=PROJECT, description=__doc__.split("\n\n")[0])
     commands = cli.add_subparsers(dest="stage", required=True, metavar="stage")
     for name in stage_names():
         if name != chosen:

@@ -56,6 +56,12 @@ class Paths:
         """Great Expectations Data Docs (HTML) of the last validation."""
         return self.root / "reports" / "data_docs"
 
+    def checked(self, data: Path) -> tuple[Path, Path]:
+        """Where `validate --data FILE` reports on another file: its validation and Data Docs, apart from
+        the pipeline's own (reports/checked/<file name>/)."""
+        folder = self.root / "reports" / "checked" / data.stem
+        return folder / "validation.json", folder / "data_docs"
+
     @property
     def prepared(self) -> Path:
         return self.root / "data" / "prepared"

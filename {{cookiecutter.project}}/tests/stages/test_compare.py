@@ -96,6 +96,7 @@ def test_better_overall_but_worse_on_one_slice_is_kept_with_that_reason(registry
 
 def test_a_champion_whose_artifacts_are_gone_is_an_error_and_nothing_moves(registry, capsys):
     champion = "1"
+    last_comparison = registry.paths.comparison.read_bytes()
     artifacts = registry.client().get_model_version_download_uri(MODEL_NAME, champion)
     shutil.rmtree(artifacts.removeprefix("file://"))
     registry.train("strong")
@@ -107,12 +108,14 @@ def test_a_champion_whose_artifacts_are_gone_is_an_error_and_nothing_moves(regis
     assert error.startswith(f"error: champion models:/{MODEL_NAME}/{champion} cannot be loaded")
     assert "nothing was promoted" in error
     assert len(error.splitlines()) == 1
-    assert not registry.paths.comparison.exists()
+    assert registry.paths.comparison.read_bytes() == last_comparison  # kept, and too old to promote from:
     assert main(["promote"]) == 2
+    assert "run compare again" in capsys.readouterr().err
     assert registry.aliases() == {"champion": champion}
 
 
 def test_a_challenger_taking_other_records_is_an_error(registry, capsys):
+    last_comparison = registry.paths.comparison.read_bytes()
     model = model_files.load(registry.paths.model).pipeline
     example = read_split(registry.paths.test_split).head(5).assign(extra_column=1.0)
     odd = register_challenger(registry, model, example)
@@ -125,7 +128,7 @@ def test_a_challenger_taking_other_records_is_an_error(registry, capsys):
     error = capsys.readouterr().err
     assert f"champion version {odd} and the challenger take different records" in error
     assert "only the champion takes extra_column" in error
-    assert not registry.paths.comparison.exists()
+    assert registry.paths.comparison.read_bytes() == last_comparison
 
 
 def test_pull_requests_and_other_branches_never_promote(registry, monkeypatch, capsys):
@@ -142,6 +145,7 @@ def test_pull_requests_and_other_branches_never_promote(registry, monkeypatch, c
 
 
 def test_an_unreachable_registry_is_an_error(registry, monkeypatch, capsys):
+    last_comparison = registry.paths.comparison.read_bytes()
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:9")  # discard port: nothing listens
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     capsys.readouterr()
@@ -152,7 +156,7 @@ def test_an_unreachable_registry_is_an_error(registry, monkeypatch, capsys):
     assert error.startswith("error: MLflow")
     assert "127.0.0.1:9" in error
     assert len(error.splitlines()) == 1
-    assert not registry.paths.comparison.exists()
+    assert registry.paths.comparison.read_bytes() == last_comparison
 
 
 def test_promote_refuses_a_stale_comparison(registry, capsys):

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import shutil
-import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pytest
-import uvicorn
 import yaml
 
 from {{ cookiecutter.package }}.artefacts import LoadTest
@@ -18,7 +15,6 @@ from {{ cookiecutter.package }}.cli import main
 from {{ cookiecutter.package }}.config import Paths
 from {{ cookiecutter.package }}.serving.app import ServedModel, create_app
 from {{ cookiecutter.package }}.serving.backends import Chosen
-from {{ cookiecutter.package }}.serving.process import HOST, free_port
 
 SLOWDOWN_S = 0.2
 
@@ -47,22 +43,10 @@ class SlowedBackend:
 
 
 @pytest.fixture
-def slowed_service(served: ServedModel, contract, settings) -> Iterator[str]:
-    """The real app with a slowed backend, served by uvicorn on a free port in this process; stopped after."""
+def slowed_service(served: ServedModel, contract, settings, live_app) -> str:
+    """The real app with a slowed backend, served on a free port in this process."""
     slowed = ServedModel(served.reference, Chosen(SlowedBackend(served.chosen.backend), None))
-    app = create_app(contract, settings.serve, settings.evaluate.threshold, lambda: slowed)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host=HOST, port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="slowed-service", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive(), "the slowed service stopped before it started"
-        assert time.monotonic() < deadline, "the slowed service did not start within 30 s"
-        time.sleep(0.05)
-    yield f"http://{HOST}:{port}"
-    server.should_exit = True
-    thread.join(timeout=15)
+    return live_app(create_app(contract, settings.serve, settings.evaluate.threshold, lambda: slowed))
 
 
 def test_a_healthy_service_passes_and_writes_the_reports(short_loadtest, monkeypatch, capsys):

@@ -1,21 +1,26 @@
 """End to end in a temporary copy of the project, against a real sqlite MLflow store."""
 
+import shutil
+import subprocess
+import sys
+
 import mlflow
 import pytest
 
 from {{ cookiecutter.package }}.artefacts import Evaluation, TrainedModel
 from {{ cookiecutter.package }}.cli import main
 from {{ cookiecutter.package }}.config import MODEL_NAME, Paths
+from {{ cookiecutter.package }}.io import registry
 
 pytestmark = pytest.mark.integration
 
 
-def registry(uri: str) -> mlflow.MlflowClient:
+def client_of(uri: str) -> mlflow.MlflowClient:
     return mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 
 def store(paths: Paths) -> mlflow.MlflowClient:
-    return registry(f"sqlite:///{paths.mlruns / 'mlflow.db'}")
+    return client_of(f"sqlite:///{paths.mlruns / 'mlflow.db'}")
 
 
 @pytest.mark.xdist_group("reproduced")
@@ -48,7 +53,7 @@ def test_tracking_uri_switches_the_store_without_code_changes(project, tmp_path,
     monkeypatch.setenv("MLFLOW_TRACKING_URI", other)
     assert main(["prepare"]) == 0
     assert main(["train"]) == 0
-    assert registry(other).get_model_version(MODEL_NAME, "1").status == "READY"
+    assert client_of(other).get_model_version(MODEL_NAME, "1").status == "READY"
     assert not (project.mlruns / "mlflow.db").exists()
 
 
@@ -69,3 +74,51 @@ def test_bad_data_stops_the_pipeline_at_validation_and_changes_nothing(reproduce
     assert "Running stage 'prepare'" not in out.out
     assert {path: path.read_bytes() for path in before} == before
     assert len(store(project).search_model_versions(f"name='{MODEL_NAME}'")) == 1
+
+
+@pytest.mark.xdist_group("reproduced")
+def test_a_copied_project_trains_compares_promotes_and_serves_in_its_own_place(reproduced, copy_of):
+    """The embedded store records absolute paths; a moved or copied project (a CI cache restored in another
+    build directory) still reads and writes its own mlruns/ only."""
+    before = {path: path.stat().st_mtime_ns for path in reproduced.root.rglob("*") if path.is_file()}
+    project = copy_of(reproduced)
+
+    assert main(["train"]) == 0
+    assert main(["compare"]) == 0
+    assert main(["promote"]) == 0
+    champion = registry.resolve(project, f"models:/{MODEL_NAME}@champion")
+    assert registry.load(champion).pipeline is not None
+
+    assert champion.version == "2"
+    assert (project.mlruns / "1").is_dir()
+    after = {path: path.stat().st_mtime_ns for path in reproduced.root.rglob("*") if path.is_file()}
+    assert after == before, "the copy wrote into the project it was copied from"
+
+
+@pytest.mark.xdist_group("reproduced")
+def test_repro_registers_the_model_again_when_the_store_lost_it(reproduced, copy_of, capfd):
+    """An evicted CI cache or a deleted mlruns/: DVC finds the pipeline up to date, the store knows no model."""
+    project = copy_of(reproduced)
+    shutil.rmtree(project.mlruns)
+
+    assert main(["repro"]) == 0
+
+    assert "training again to register the model" in capfd.readouterr().out
+    trained = TrainedModel.read(project.trained)
+    assert registry.is_registered(project, trained)
+    assert main(["compare"]) == 0
+
+
+@pytest.mark.xdist_group("reproduced")
+def test_after_make_clean_dvc_trains_again_instead_of_restoring_an_unregistered_model(reproduced, copy_of):
+    """Outputs persist, so DVC's run cache never restores a model without running train (and registering)."""
+    project = copy_of(reproduced)
+    for output in (project.prepared, project.models, project.root / "reports", project.mlruns):
+        shutil.rmtree(output)
+
+    planned = subprocess.run(
+        [sys.executable, "-m", "dvc", "repro", "--dry"], cwd=project.root, capture_output=True, text=True, check=True
+    ).stdout
+
+    assert "Running stage 'train'" in planned
+    assert "is cached" not in planned

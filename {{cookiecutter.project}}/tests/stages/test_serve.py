@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
+import socket
 import urllib.request
 
 from {{ cookiecutter.package }}.cli import main
 from {{ cookiecutter.package }}.core.payloads import sample_records
 from {{ cookiecutter.package }}.io.datasets import read_split
-from {{ cookiecutter.package }}.serving.process import running_service
+from {{ cookiecutter.package }}.serving.process import free_port, running_service
 
 
 def test_serve_answers_predict_on_a_free_port(served_project, contract, tmp_path):
@@ -36,3 +38,30 @@ def test_serve_with_an_unknown_alias_is_a_one_line_error(served_project, monkeyp
     error = capsys.readouterr().err
     assert error.startswith("error: --model models:/{{ cookiecutter.project }}@nobody: not in sqlite:")
     assert len(error.strip().splitlines()) == 1
+
+
+def test_serve_on_a_port_in_use_is_a_one_line_error(served_project, monkeypatch, capsys):
+    monkeypatch.chdir(served_project.root)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        assert main(["serve", "--port", str(port)]) == 2
+
+    error = capsys.readouterr()
+    assert error.err.strip() == f"error: --port {port}: cannot listen on 127.0.0.1:{port} (Address already in use)"
+    assert "startup complete" not in error.out + error.err
+
+
+def test_a_model_that_fails_to_load_stops_serve_with_exit_3(served_project, tmp_path, monkeypatch, capsys):
+    broken = tmp_path / "broken-model"
+    shutil.copytree(served_project.model, broken)
+    for pickled in broken.glob("*.pkl"):
+        pickled.write_bytes(b"not a pickle")
+    monkeypatch.chdir(served_project.root)
+
+    assert main(["serve", "--model", str(broken), "--port", str(free_port())]) == 3
+
+    error = capsys.readouterr().err.strip().splitlines()
+    assert error[-1].startswith("error: the service stopped: its model failed to load (")

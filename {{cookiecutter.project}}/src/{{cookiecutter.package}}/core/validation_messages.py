@@ -6,6 +6,14 @@ from ..artefacts import ExpectationOutcome
 from .drift import Shift
 
 DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
+SHOWN = 60
+"""Characters of a value shown in a message; a longer one (a whole line read as a header, say) is cut."""
+
+
+def shorten(value: object) -> str:
+    """repr(value), cut to SHOWN characters with the length it had."""
+    text = repr(value)
+    return text if len(text) <= SHOWN else f"{text[:SHOWN]}... ({len(text)} characters)"
 
 
 def describe(outcome: ExpectationOutcome) -> str:
@@ -17,7 +25,7 @@ def describe(outcome: ExpectationOutcome) -> str:
         if observed["missing"]:
             parts.append(f"missing {', '.join(observed['missing'])}")
         if observed["unexpected"]:
-            parts.append(f"unexpected {', '.join(repr(name) for name in observed['unexpected'])}")
+            parts.append(f"unexpected {', '.join(shorten(name) for name in observed['unexpected'])}")
         hint = delimiter_hint(observed["unexpected"])
         return f"columns: {'; '.join(parts)}{hint}"
     if outcome.expectation == "expect_table_row_count_to_be_between":
@@ -28,7 +36,7 @@ def describe(outcome: ExpectationOutcome) -> str:
 
 def _unexpected(outcome: ExpectationOutcome) -> str:
     count = outcome.unexpected_count
-    examples = ", ".join(repr(value) for value in outcome.unexpected_examples)
+    examples = ", ".join(shorten(value) for value in outcome.unexpected_examples)
     noun = "value" if count == 1 else "values"
     text = f"found {count} other {noun}"
     if outcome.expectation == "expect_column_values_to_not_be_null":

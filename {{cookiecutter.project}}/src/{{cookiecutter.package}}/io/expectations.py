@@ -8,7 +8,6 @@ Results come back as ExpectationOutcome (artefacts.py) and as Data Docs HTML.
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
@@ -94,7 +93,7 @@ def _outcome(phase: str, result) -> ExpectationOutcome:
         }
     elif observed is None and details.get("unexpected_percent") is not None:
         observed = f"{details['unexpected_percent']:.2f}% of rows unexpected"
-    examples = tuple(str(value) for value in (details.get("partial_unexpected_list") or [])[:EXAMPLES])
+    examples = tuple(_plain(str(value)) for value in (details.get("partial_unexpected_list") or [])[:EXAMPLES])
     if result.exception_info and result.exception_info.get("raised_exception"):
         observed = f"could not be checked: {result.exception_info.get('exception_message')}"
     return ExpectationOutcome(
@@ -111,9 +110,19 @@ def _outcome(phase: str, result) -> ExpectationOutcome:
     )
 
 
+KEPT = 200
+"""Characters of a text value kept in reports/validation.json (a header line can be megabytes long)."""
+
+
 def _plain(value: object) -> object:
-    """GX's observed value as plain JSON data (numpy scalars become Python numbers)."""
-    return json.loads(json.dumps(value, default=lambda v: v.item() if hasattr(v, "item") else str(v)))
+    """GX's observed value as plain JSON data: numpy scalars as Python numbers, long texts cut."""
+    if isinstance(value, str):
+        return value if len(value) <= KEPT else f"{value[:KEPT]}... ({len(value)} characters)"
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value.item() if hasattr(value, "item") else value
 
 
 class Validator:

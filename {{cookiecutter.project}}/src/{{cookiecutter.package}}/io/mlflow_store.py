@@ -17,6 +17,7 @@ os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 import mlflow
 from mlflow.exceptions import MlflowException
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..config import MODEL_NAME, Paths
 from ..errors import UserError
@@ -71,8 +72,13 @@ def relocate(paths: Paths) -> None:
     with closing(sqlite3.connect(database)) as db, db:
         try:
             experiments = db.execute("SELECT experiment_id, artifact_location FROM experiments").fetchall()
-        except sqlite3.DatabaseError:
-            return  # not a store yet, or a damaged one: MLflow says which when it opens it
+        except sqlite3.OperationalError:
+            return  # a database without MLflow's tables yet: MLflow makes them
+        except sqlite3.DatabaseError as error:
+            raise UserError(
+                f"{database}: not a usable MLflow store ({error}); restore it (from CI's cache or a backup) "
+                "or move mlruns/ aside to start a new store"
+            ) from None
         roots = {
             location.removesuffix(f"/{experiment}")
             for experiment, location in experiments
@@ -85,6 +91,11 @@ def relocate(paths: Paths) -> None:
                     f"WHERE substr({column}, 1, ?) = ? AND substr({column}, ?, 1) IN ('', '/')",
                     (here, len(root) + 1, len(root), root, len(root) + 1),
                 )
+
+
+def exists(paths: Paths) -> bool:
+    """Whether there is a store to read: a tracking server, or an embedded store already made."""
+    return not is_embedded() or (paths.mlruns / "mlflow.db").is_file()
 
 
 def connect(paths: Paths) -> str:
@@ -101,7 +112,7 @@ def connect(paths: Paths) -> str:
         if experiment is not None:
             return experiment.experiment_id
         return mlflow.create_experiment(MODEL_NAME)
-    except MlflowException as error:
+    except (MlflowException, SQLAlchemyError) as error:
         raise UserError(f"MLflow store {redact(uri)} is not usable: {first_line(error)}") from None
 
 

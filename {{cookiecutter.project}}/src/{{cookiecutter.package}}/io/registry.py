@@ -50,7 +50,9 @@ def _unusable(paths: Paths, error: BaseException) -> RegistryError:
 
 
 def version_with_alias(paths: Paths, alias: str) -> Version | None:
-    """The version an alias points at; None when the alias (or the registered model) does not exist."""
+    """The version an alias points at; None when the alias, the registered model or the store do not exist."""
+    if not mlflow_store.exists(paths):
+        return None  # nothing registered yet, and a lookup does not make a store
     client = mlflow_store.client(paths)
     try:
         model = client.get_registered_model(MODEL_NAME)
@@ -64,6 +66,19 @@ def version_with_alias(paths: Paths, alias: str) -> Version | None:
     except OSError as error:
         raise _unusable(paths, error) from None
     return Version(version=str(found.version), run_id=found.run_id or "", tags=dict(found.tags))
+
+
+def is_registered(paths: Paths, trained: TrainedModel) -> bool:
+    """Whether the store holds the trained model: its registered version, made by its run."""
+    if not mlflow_store.exists(paths):
+        return False
+    client = mlflow_store.client(paths)
+    try:
+        return client.get_model_version(trained.registered_model, trained.version).run_id == trained.run_id
+    except MlflowException as error:
+        if error.error_code == "RESOURCE_DOES_NOT_EXIST":
+            return False
+        raise _unusable(paths, error) from None
 
 
 def champion(paths: Paths) -> Version | None:
@@ -134,6 +149,9 @@ def load(reference: ModelReference) -> model_files.LoadedModel:
 
 
 def _registered(paths: Paths, name: str, alias: str | None, version: str | None) -> ModelReference:
+    wanted = f"models:/{name}{'@' + alias if alias else '/' + str(version)}"
+    if not mlflow_store.exists(paths):
+        raise UserError(f"--model {wanted}: no MLflow store at {paths.shown(paths.mlruns)}/ yet; run `repro` first")
     client = mlflow_store.client(paths)
     try:
         found = (
@@ -142,10 +160,7 @@ def _registered(paths: Paths, name: str, alias: str | None, version: str | None)
             else client.get_model_version(name, version)
         )
     except MlflowException as error:
-        raise UserError(
-            f"--model models:/{name}{'@' + alias if alias else '/' + str(version)}: "
-            f"not in {mlflow_store.where(paths)} ({mlflow_store.first_line(error)})"
-        ) from None
+        raise UserError(f"--model {wanted}: not in {mlflow_store.where(paths)} ({mlflow_store.first_line(error)})") from None
     return ModelReference(name, str(found.version), alias, f"models:/{name}/{found.version}")
 
 

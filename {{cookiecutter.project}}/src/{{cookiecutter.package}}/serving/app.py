@@ -21,7 +21,7 @@ from pydantic.json_schema import models_json_schema
 from starlette.routing import request_response
 
 from ..contract import Contract
-from ..core.request_schema import known_categories, unseen_categories
+from ..core.request_schema import ContractLimits
 from ..io.registry import ModelReference
 from ..settings import ServeSettings
 from .backends import Chosen
@@ -52,18 +52,24 @@ Loader = Callable[[], ServedModel]
 
 
 class ModelSlot:
-    """The model, loaded once in the background at start-up; /ready says 503 until it is there."""
+    """The model, loaded once in the background at start-up; /ready says 503 until it is there.
 
-    def __init__(self) -> None:
+    A model that fails to load makes the service unhealthy (/health 503) and calls on_failure, with which
+    `serve` stops the process (exit 3) for its supervisor or Kubernetes to restart it.
+    """
+
+    def __init__(self, on_failure: Callable[[], None] = lambda: None) -> None:
         self.model: ServedModel | None = None
         self.error: str | None = None
+        self.on_failure = on_failure
 
     def load(self, loader: Loader) -> None:
         try:
             self.model = loader()
-        except Exception as error:  # reported by /ready and the log; the process stays up, not ready
+        except Exception as error:  # any failure to load: reported, and the process told to stop
             self.error = f"{type(error).__name__}: {error}"
             log.error("model failed to load: %s", self.error)
+            self.on_failure()
             return
         described = self.model.describe()
         model = described["model"]
@@ -81,6 +87,7 @@ PREDICT_DOCS: dict[str, Any] = {
     "response_model": PredictionResponse,
     "responses": {
         400: {"model": ErrorResponse, "description": "Malformed JSON (NaN and Infinity included)"},
+        408: {"model": ErrorResponse, "description": "The body did not arrive in time (serve.body_timeout_s)"},
         413: {"model": ErrorResponse, "description": "Body or batch over the configured limit"},
         422: {"model": ErrorResponse, "description": "A field is missing, extra or of the wrong type"},
         503: {"model": ErrorResponse, "description": "The model is not loaded yet"},
@@ -103,13 +110,19 @@ PREDICT_DOCS: dict[str, Any] = {
 }
 
 
-def create_app(contract: Contract, settings: ServeSettings, threshold: float, loader: Loader) -> FastAPI:
+def create_app(
+    contract: Contract,
+    settings: ServeSettings,
+    threshold: float,
+    loader: Loader,
+    on_load_failure: Callable[[], None] = lambda: None,
+) -> FastAPI:
     """The service; `loader` runs once, in a background thread, when the app starts."""
     reader = RequestReader(contract, settings)
-    known = known_categories(contract)
+    limits = ContractLimits(contract)
     positive, negative = contract.label.positive, contract.label.negative
     metrics = ServiceMetrics()
-    slot = ModelSlot()
+    slot = ModelSlot(on_load_failure)
     counted = {label: metrics.predictions.labels(label) for label in (positive, negative)}
 
     @asynccontextmanager
@@ -138,9 +151,11 @@ def create_app(contract: Contract, settings: ServeSettings, threshold: float, lo
         except BadRequestError as bad:
             metrics.validation_failures.labels(bad.reason).inc()
             return json_response({"detail": bad.detail, "errors": bad.errors}, bad.status)
-        for values in records:
-            for column in unseen_categories(values, known):
-                metrics.unseen_categories.labels(column).inc()
+        warnings = []
+        for index, values in enumerate(records):
+            for violation in limits.violations(values, f"records[{index}]." if len(records) > 1 else ""):
+                metrics.contract_violations.labels(violation.column, violation.rule).inc()
+                warnings.append(violation.message)
         probabilities = served.chosen.backend.positive_probability(records).tolist()
         predictions = []
         positives = 0
@@ -158,11 +173,13 @@ def create_app(contract: Contract, settings: ServeSettings, threshold: float, lo
         if len(predictions) - positives:
             counted[negative].inc(len(predictions) - positives)
         model = {"name": served.reference.name, "version": served.reference.version}
-        return json_response({"model": model, "predictions": predictions})
+        return json_response({"model": model, "predictions": predictions, "warnings": warnings})
 
-    @app.get(HEALTH, summary="Liveness, with the model and backend once loaded")
+    @app.get(HEALTH, summary="Liveness, with the model and backend once loaded; 503 once the model failed to load")
     async def health() -> Response:
         served = slot.model
+        if slot.error:
+            return json_response({"status": "failed", "ready": False, "error": slot.error}, 503)
         state = served.describe() if served else {"model": None, "backend": None, "fallback_reason": None}
         return json_response({"status": "ok", "ready": served is not None, **state})
 

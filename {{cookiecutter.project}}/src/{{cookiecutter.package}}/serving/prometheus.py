@@ -43,10 +43,10 @@ class ServiceMetrics:
             ["reason"],
             registry=self.registry,
         )
-        self.unseen_categories = Counter(
-            "unseen_categories",
-            "Category values not in the data contract, by column (accepted, encoded as all zeros)",
-            ["column"],
+        self.contract_violations = Counter(
+            "contract_violations",
+            "Values outside the data contract (below_min, above_max, unseen_category), by column; predicted anyway",
+            ["column", "rule"],
             registry=self.registry,
         )
 

@@ -4,15 +4,21 @@ naming the field, and the response models document both outcomes in OpenAPI."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import orjson
 from fastapi import Request, Response
 from pydantic import BaseModel, ValidationError
+from starlette.requests import ClientDisconnect
 
 from ..contract import Contract
 from ..core.request_schema import batch_model, error_field, record_model
 from ..settings import ServeSettings
+
+
+CLIENT_CLOSED = 499
+"""The status counted for a request whose client disconnected (nginx's convention); nothing is sent."""
 
 
 class BadRequestError(Exception):
@@ -36,6 +42,8 @@ class ModelInfo(BaseModel):
 class PredictionResponse(BaseModel):
     model: ModelInfo
     predictions: list[Prediction]
+    warnings: list[str] = []
+    """Values outside the data contract (a range, a category): predicted all the same, and counted."""
 
 
 class FieldError(BaseModel):
@@ -61,7 +69,16 @@ class RequestReader:
         self.batch = batch_model(self.record, settings.max_batch_rows)
 
     async def records(self, request: Request) -> list[dict[str, Any]]:
-        body = await self.body(request)
+        timeout = self.settings.body_timeout_s
+        try:
+            body = await asyncio.wait_for(self.body(request), timeout)
+        except TimeoutError:
+            raise BadRequestError(
+                408, "body_timeout", f"request body not received within {timeout:g} s (serve.body_timeout_s)"
+            ) from None
+        except ClientDisconnect:
+            # The client went away before sending its whole body: its error, not the service's.
+            raise BadRequestError(CLIENT_CLOSED, "client_disconnected", "the client disconnected") from None
         try:
             payload = orjson.loads(body)
         except orjson.JSONDecodeError as error:

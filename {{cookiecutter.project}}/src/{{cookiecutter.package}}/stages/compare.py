@@ -15,7 +15,6 @@ import pandas as pd
 
 from ..artefacts import ComparedModel, Comparison, Holdout, Score, TrainedModel
 from ..config import MODEL_NAME, Paths
-from ..contract import load_contract
 from ..core.compare import (
     COMPARED,
     Bootstrap,
@@ -34,7 +33,7 @@ from ..io import mlflow_store, model_files, registry
 from ..io.datasets import labels, read_split
 from ..io.files import write_atomic
 from ..io.versions import file_md5
-from ..settings import Settings, load_settings
+from ..settings import Settings, load_checked
 
 READS = ("repro",)
 LATENCY_REPEATS = 30
@@ -83,8 +82,7 @@ def described(version: str, loaded: model_files.LoadedModel, cost: tuple[float, 
 
 def compare(paths: Paths) -> Comparison:
     """The challenger against the champion, by the rules; touches no alias."""
-    settings = load_settings(paths.params)
-    contract = load_contract(paths.contract)
+    settings, contract = load_checked(paths)
     trained = TrainedModel.read(paths.trained)
     test = read_split(paths.test_split)
     challenger = model_files.load(model_files.require_trained(paths))
@@ -153,8 +151,8 @@ def compare(paths: Paths) -> Comparison:
 
 
 def run(paths: Paths) -> None:
-    for stale in (paths.comparison, paths.comparison_markdown):  # a failed compare leaves no decision behind
-        stale.unlink(missing_ok=True)
+    # A failed comparison leaves the last one as it was: promote checks that it measured the trained model
+    # against the current champion, so an old one can never promote anything.
     comparison = compare(paths)
     champion, version = comparison.champion, comparison.challenger.version
     registry.tag(

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from ..artefacts import Confusion, Evaluation, ModelVersion, TrainedModel
 from ..config import Paths
-from ..contract import load_contract
 from ..core import scoring
 from ..io import model_files, tracking
 from ..io.datasets import labels, read_split
 from ..io.files import write_atomic
-from ..settings import load_settings
+from ..settings import load_checked
 
 
 def run(paths: Paths) -> None:
-    settings = load_settings(paths.params)
-    contract = load_contract(paths.contract)
+    settings, contract = load_checked(paths)
     threshold = settings.evaluate.threshold
     test = read_split(paths.test_split)
     model = model_files.load(model_files.require_trained(paths)).pipeline

@@ -19,7 +19,6 @@ from pathlib import Path
 
 from ..artefacts import LoadTest
 from ..config import Paths
-from ..contract import load_contract
 from ..core.payloads import sample_records
 from ..core.slo import LoadStats, check_slos
 from ..errors import StageError, UserError
@@ -27,7 +26,7 @@ from ..io.datasets import read_split
 from ..io.model_files import require_trained
 from ..io.tools import environment
 from ..serving import process
-from ..settings import LoadtestSettings, load_settings
+from ..settings import LoadtestSettings, load_checked
 
 READS = ("repro",)
 LOCUSTFILE = Path(__file__).resolve().parents[1] / "serving" / "locustfile.py"
@@ -47,17 +46,17 @@ def outputs(paths: Paths) -> list[Path]:
 def run(paths: Paths, url: str | None = None) -> None:
     if importlib.util.find_spec("locust") is None:
         raise UserError("locust is not installed in this environment; run `uv sync` (it is a dev dependency)")
-    settings = load_settings(paths.params)
+    settings, contract = load_checked(paths)
     config = settings.loadtest
-    contract = load_contract(paths.contract)
     if url is None:
         require_trained(paths)
+
+    target_service = service(paths, config, url)  # checked before anything is written
     records = sample_records(
         read_split(paths.test_split), contract.input_columns(), config.payload_rows, seed=0
     )
     paths.loadtest_reports.mkdir(parents=True, exist_ok=True)
-
-    with tempfile.TemporaryDirectory() as tmp, service(paths, config, url) as target:
+    with tempfile.TemporaryDirectory() as tmp, target_service as target:
         payloads = Path(tmp) / "payloads.json"
         payloads.write_text(json.dumps(records), encoding="utf-8")
         run_locust(target, payloads, paths.loadtest_reports, config)
@@ -79,6 +78,7 @@ def run(paths: Paths, url: str | None = None) -> None:
 def service(paths: Paths, config: LoadtestSettings, url: str | None) -> AbstractContextManager[str]:
     """The service to load-test: the one at url, or `serve` with the trained model (stopped after)."""
     if url is not None:
+        process.check_ready(url.rstrip("/"))
         return nullcontext(url.rstrip("/"))
     model = paths.shown(paths.model)
     return process.running_service(

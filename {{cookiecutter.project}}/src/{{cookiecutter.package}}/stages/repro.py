@@ -1,4 +1,9 @@
-"""repro: validate -> prepare -> train -> evaluate through `dvc repro`, skipping what has not changed."""
+"""repro: validate -> prepare -> train -> evaluate through `dvc repro`, skipping what has not changed.
+
+params.yaml and the contract are checked first, so a bad setting stops it before DVC runs anything.
+When the MLflow store does not know the trained model (an evicted CI cache, a deleted mlruns/), the
+model is trained again, so that the pipeline's model is always a registered version.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,9 @@ from pathlib import Path
 from ..artefacts import Evaluation, TrainedModel
 from ..config import Paths
 from ..errors import UserError
-from ..io import mlflow_store, remote
+from ..io import mlflow_store, registry, remote
 from ..io.tools import run_module
+from ..settings import load_checked
 
 READS: tuple[str, ...] = ()
 
@@ -18,11 +24,21 @@ def outputs(paths: Paths) -> list[Path]:
 
 
 def run(paths: Paths) -> None:
+    load_checked(paths)
     if not (paths.root / ".dvc").is_dir():
         raise UserError(f"{paths.root}: not a DVC repository (no .dvc/); run `make setup`")
     print(f"repro: {remote.pull(paths)}")
     run_module("dvc", "repro", cwd=paths.root)
-    evaluation, trained = Evaluation.read(paths.evaluation), TrainedModel.read(paths.trained)
+    trained = TrainedModel.read(paths.trained)
+    if not registry.is_registered(paths, trained):
+        print(
+            f"repro: {mlflow_store.where(paths)} does not know {trained.registered_model} version "
+            f"{trained.version} (run {trained.run_id}): training again to register the model"
+        )
+        run_module("dvc", "repro", "--force", "--single-item", "train", cwd=paths.root)
+        run_module("dvc", "repro", cwd=paths.root)
+        trained = TrainedModel.read(paths.trained)
+    evaluation = Evaluation.read(paths.evaluation)
     primary = f"{evaluation.primary_metric} {evaluation.primary:.4f}"
     print(f"repro: done. {primary} on {evaluation.rows} test rows")
     print(f"  scores:  {paths.shown(paths.evaluation)}, plots: {paths.shown(paths.plots)}/ (dvc plots show)")

@@ -1,21 +1,23 @@
 """serve: the prediction service (FastAPI on uvicorn, one worker) for the trained or a registered model.
 
 The model is resolved before the server starts (a missing one is a one-line error), then loaded and
-converted to ONNX in the background: /health answers at once, /ready once the model is there.
+converted to ONNX in the background: /health answers at once, /ready once the model is there. A model
+that fails to load stops the process with exit code 3 (after /health said 503), so that a supervisor
+or Kubernetes restarts it instead of keeping a service that can never answer.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import socket
 
 from ..config import MODEL_NAME, Paths
-from ..contract import load_contract
-from ..errors import UserError
+from ..errors import ServiceError, UserError
 from ..io import registry
 from ..serving.app import ServedModel, create_app
 from ..serving.backends import choose_backend
-from ..settings import load_settings
+from ..settings import load_checked
 
 DEFAULT_MODEL = "models/model"
 
@@ -35,17 +37,37 @@ def run(paths: Paths, model: str = DEFAULT_MODEL, host: str = "127.0.0.1", port:
 
     if not 0 <= port <= 65535:
         raise UserError(f"--port {port}: not a TCP port")
-    settings = load_settings(paths.params)
-    contract = load_contract(paths.contract)
+    settings, contract = load_checked(paths)
     reference = registry.resolve(paths, model)
+    require_free(host, port)
 
     def loader() -> ServedModel:
         pipeline = registry.load(reference).pipeline
         return ServedModel(reference, choose_backend(pipeline, contract, contract.input_columns()))
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
-    app = create_app(contract, settings.serve, settings.evaluate.threshold, loader)
+    server: uvicorn.Server | None = None
+
+    def stop() -> None:  # the model failed to load: end the process, for its supervisor to restart it
+        if server is not None:
+            server.should_exit = True
+
+    app = create_app(contract, settings.serve, settings.evaluate.threshold, loader, on_load_failure=stop)
     # One worker; no access log (it would cost more than a prediction); httptools and uvloop when installed.
-    uvicorn.run(
+    config = uvicorn.Config(
         app, host=host, port=port, workers=1, access_log=False, log_level="info", timeout_graceful_shutdown=5
     )
+    server = uvicorn.Server(config)
+    server.run()
+    if app.state.slot.error:
+        raise ServiceError(f"the service stopped: its model failed to load ({app.state.slot.error})")
+
+
+def require_free(host: str, port: int) -> None:
+    """A one-line error, before the server starts, when the address is taken."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: only a listener is in the way
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise UserError(f"--port {port}: cannot listen on {host}:{port} ({error.strerror})") from None

@@ -5,21 +5,12 @@ from __future__ import annotations
 import time
 
 from ..config import Paths
-from ..contract import Contract, load_contract
 from ..core.models import build_model
 from ..core.scoring import classification_scores
-from ..errors import UserError
 from ..io import model_files, tracking
 from ..io.datasets import labels, read_split
 from ..io.versions import file_md5, git_branch, git_commit, params_hash
-from ..settings import Settings, load_settings
-
-
-def feature_columns(settings: Settings, contract: Contract, paths: Paths) -> list[str]:
-    try:
-        return contract.feature_columns(settings.features.drop)
-    except ValueError as error:
-        raise UserError(f"{paths.params}: features.drop: {error}") from None
+from ..settings import Settings, load_checked
 
 
 def flat_params(settings: Settings) -> dict[str, object]:
@@ -34,9 +25,8 @@ def flat_params(settings: Settings) -> dict[str, object]:
 
 
 def run(paths: Paths) -> None:
-    settings = load_settings(paths.params)
-    contract = load_contract(paths.contract)
-    columns = feature_columns(settings, contract, paths)
+    settings, contract = load_checked(paths)
+    columns = contract.feature_columns(settings.features.drop)
     train = read_split(paths.train_split)
     features, target = train[columns], labels(train, contract)
 

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from ..artefacts import Validation
 from ..config import Paths
-from ..contract import load_contract
 from ..core.drift import shifts
 from ..core.validation_messages import describe, describe_shift
 from ..errors import DataError
@@ -21,7 +20,7 @@ from ..io import remote
 from ..io.datasets import read_text, typed
 from ..io.expectations import Validator, schema_expectations, value_expectations
 from ..io.files import read_json
-from ..settings import load_settings
+from ..settings import load_checked
 
 READS: tuple[str, ...] = ()
 
@@ -35,15 +34,16 @@ def outputs(paths: Paths) -> list[Path]:
 
 
 def run(paths: Paths, data: Path | None = None) -> None:
-    settings = load_settings(paths.params).validate_
-    contract = load_contract(paths.contract)
+    """The raw data, reported where the pipeline reads it; another file (--data), reported apart from it."""
+    settings, contract = load_checked(paths)
     if data is None and "DVC_STAGE" not in os.environ:  # under `dvc repro`, repro has pulled
         print(f"validate: {remote.pull(paths)}")
     source = data or paths.raw_data
+    report, docs = (paths.validation, paths.data_docs) if data is None else paths.checked(data)
     frame = read_text(source)
 
-    shutil.rmtree(paths.data_docs, ignore_errors=True)  # Data Docs show the last validation only
-    validator = Validator(paths.data_docs)
+    shutil.rmtree(docs, ignore_errors=True)  # Data Docs show the last validation only
+    validator = Validator(docs)
     outcomes = validator.run("schema", frame, schema_expectations(contract, list(frame.columns)))
     found_shifts = []
     notes = []
@@ -52,9 +52,8 @@ def run(paths: Paths, data: Path | None = None) -> None:
         outcomes += validator.run("values", values, value_expectations(contract))
         if paths.reference.is_file():
             reference = read_json(paths.reference)
-            found_shifts = shifts(
-                reference, values, contract, settings.psi_max, settings.missing_increase_max
-            )
+            limits = settings.validate_
+            found_shifts = shifts(reference, values, contract, limits.psi_max, limits.missing_increase_max)
         else:
             notes.append(f"value skew not checked: no reference profile at {paths.reference.name}")
 
@@ -69,15 +68,15 @@ def run(paths: Paths, data: Path | None = None) -> None:
         notes=tuple(notes),
         expectations=tuple(outcomes),
         value_skew=tuple(found_shifts),
-    ).write(paths.validation)
+    ).write(report)
     checked = len(outcomes) + len(found_shifts)
     for note in notes:
         print(f"validate: note: {note}")
     if problems:
         for problem in problems:
             print(f"validate: {problem}")
-        details = f"{paths.shown(paths.validation)} and {paths.shown(paths.data_docs)}/"
+        details = f"{paths.shown(report)} and {paths.shown(docs)}/"
         raise DataError(
             f"{source}: breaks the data contract ({len(problems)} of {checked} checks failed; see {details})"
         )
-    print(f"validate: {source.name}: {len(frame)} rows pass all {checked} checks")
+    print(f"validate: {source.name}: {len(frame)} rows pass all {checked} checks ({paths.shown(report)})")
