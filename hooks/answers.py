@@ -1,9 +1,9 @@
 """The answers to the form, checked before anything is written: one line naming the field and the rule.
 
 cookiecutter loads CheckAnswers (cookiecutter.json `_extensions`) into its own process and renders the
-private variable `_checked` after every answer is known, through the `checked` filter: a bad answer
-prints one line and ends cookiecutter (exit 1) before any folder exists. The pre-gen hook runs the same
-checks again for answers that skip the form (`--replay`).
+rendered private variable `__checked` after every answer is known, through the `checked` filter: a bad answer
+prints one line and ends cookiecutter (exit 1) before any folder exists. Answers that skip the form
+(`--replay`) meet the same checks through the `problems` filter, which the pre-gen hook is rendered with.
 """
 
 from __future__ import annotations
@@ -111,8 +111,9 @@ def checked(answers: Mapping[str, object]) -> str:
 
 
 class CheckAnswers(Extension):
-    """Adds the `checked` filter to cookiecutter's Jinja environment."""
+    """Adds the `checked` and `problems` filters to cookiecutter's Jinja environment."""
 
     def __init__(self, environment) -> None:  # noqa: ANN001 (jinja2's Environment)
         super().__init__(environment)
         environment.filters["checked"] = checked
+        environment.filters["problems"] = problems

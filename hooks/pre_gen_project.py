@@ -1,25 +1,22 @@
-"""Check the answers again before anything is written, for answers that skipped the form (`--replay`).
+"""Refuse answers that skipped the form (`--replay`), before the project is filled in.
 
-The checks are hooks/answers.py, which also checks the form's answers before cookiecutter creates the
-project folder; the first problem is printed in one line and the hook exits 1.
+The checks are hooks/answers.py: cookiecutter renders this file with its `problems` filter, so the list
+below is what they found. The first problem is printed in one line and the hook exits 1, which makes
+cookiecutter remove the project folder. Answers given through the form never get here: the same checks
+refuse them before any folder exists.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
-ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
-sys.path.insert(0, str(Path(ANSWERS["_repo_dir"]) / "hooks"))
-
-from answers import problems  # noqa: E402  (found through the template folder, above)
+PROBLEMS = json.loads(r"""{{ cookiecutter | problems | tojson }}""")
 
 
 def main() -> int:
-    found = problems(ANSWERS)
-    if found:
-        print(f"error: {found[0]}", file=sys.stderr)
+    if PROBLEMS:
+        print(f"error: {PROBLEMS[0]}", file=sys.stderr)
         return 1
     return 0
 

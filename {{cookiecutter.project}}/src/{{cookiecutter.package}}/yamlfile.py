@@ -1,4 +1,4 @@
-"""Read a YAML file into a strict, typed model, with one-line errors that name the file, the line or the key."""
+"""Read a YAML file into a strict, typed model; one-line errors name the file and the line or the key."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def read_mapping(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as error:
         raise UserError(f"{path}: cannot be read ({error})") from None
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
@@ -58,14 +58,27 @@ def read_mapping(path: Path) -> dict[str, Any]:
 
 def parse(model: type[ModelT], path: Path) -> ModelT:
     """Validate a YAML file into `model`; the first problem becomes a one-line error."""
+    data = read_mapping(path)
     try:
-        return model.model_validate(read_mapping(path))
+        return model.model_validate(data)
     except ValidationError as error:
         # An unknown key is usually the cause of a "missing" one (a typo): report it first.
         problems = sorted(error.errors(), key=lambda problem: problem["type"] != "extra_forbidden")
         first = problems[0]
-        key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        key = _key(data, first["loc"]) or "(top level)"
         reason = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
         more = len(problems) - 1
         suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
         raise UserError(f"{path}: {key}: {reason}{suffix}") from None
+
+
+def _key(data: object, location: tuple[int | str, ...]) -> str:
+    """A problem's location as the keys a user wrote: `train.model.max_iter`, without the union tag
+    (`hist_gradient_boosting`) pydantic puts in the location of a discriminated union."""
+    keys = []
+    for part in location:
+        if isinstance(data, dict) and part not in data and keys and part != location[-1]:
+            continue  # a tag, not a key
+        keys.append(str(part))
+        data = data.get(part) if isinstance(data, dict) else None
+    return ".".join(keys)

@@ -54,7 +54,8 @@ def test_accepts_and_counts_an_unseen_category(client, records):
 
     assert response.status_code == 200
     assert response.json()["warnings"] == [
-        f"records[{index}].native_country: 'Atlantis' is not one of the contract's categories" for index in range(3)
+        f"records[{index}].native_country: 'Atlantis' is not one of the contract's categories"
+        for index in range(3)
     ]
     assert metric(client, 'contract_violations_total{column="native_country",rule="unseen_category"}') == 3
 
@@ -73,7 +74,7 @@ def test_serves_an_out_of_contract_number_and_says_so(client, records, age, rule
     assert response.status_code == 200
     assert response.json()["predictions"][0]["label"]
     assert response.json()["warnings"] == [warning]
-    assert metric(client, f'contract_violations_total{{column="age",rule="{rule}"}}') == 1
+    assert metric(client, 'contract_violations_total{column="age",rule="' + rule + '"}') == 1
 
 
 def bad_requests(record: dict[str, Any]) -> list[tuple[str, Any, int, str]]:

@@ -50,7 +50,10 @@ def test_serve_on_a_port_in_use_is_a_one_line_error(served_project, monkeypatch,
         assert main(["serve", "--port", str(port)]) == 2
 
     error = capsys.readouterr()
-    assert error.err.strip() == f"error: --port {port}: cannot listen on 127.0.0.1:{port} (Address already in use)"
+    assert (
+        error.err.strip()
+        == f"error: --port {port}: cannot listen on 127.0.0.1:{port} (Address already in use)"
+    )
     assert "startup complete" not in error.out + error.err
 
 

@@ -87,14 +87,26 @@ class ContractLimits:
             if value is None:
                 continue
             if low is not None and value < low:
-                found.append(Violation(name, "below_min", f"{where}{name}: {value} is below the contract's minimum {low:g}"))
+                found.append(
+                    Violation(
+                        name, "below_min", f"{where}{name}: {value} is below the contract's minimum {low:g}"
+                    )
+                )
             elif high is not None and value > high:
-                found.append(Violation(name, "above_max", f"{where}{name}: {value} is above the contract's maximum {high:g}"))
+                found.append(
+                    Violation(
+                        name, "above_max", f"{where}{name}: {value} is above the contract's maximum {high:g}"
+                    )
+                )
         for name, values in self.categories.items():
             value = record.get(name)
             if value and value not in values:
                 found.append(
-                    Violation(name, "unseen_category", f"{where}{name}: {value!r} is not one of the contract's categories")
+                    Violation(
+                        name,
+                        "unseen_category",
+                        f"{where}{name}: {value!r} is not one of the contract's categories",
+                    )
                 )
         return found
 

@@ -93,7 +93,9 @@ def _outcome(phase: str, result) -> ExpectationOutcome:
         }
     elif observed is None and details.get("unexpected_percent") is not None:
         observed = f"{details['unexpected_percent']:.2f}% of rows unexpected"
-    examples = tuple(_plain(str(value)) for value in (details.get("partial_unexpected_list") or [])[:EXAMPLES])
+    examples = tuple(
+        _plain(str(value)) for value in (details.get("partial_unexpected_list") or [])[:EXAMPLES]
+    )
     if result.exception_info and result.exception_info.get("raised_exception"):
         observed = f"could not be checked: {result.exception_info.get('exception_message')}"
     return ExpectationOutcome(

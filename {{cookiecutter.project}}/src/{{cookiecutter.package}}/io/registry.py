@@ -151,7 +151,9 @@ def load(reference: ModelReference) -> model_files.LoadedModel:
 def _registered(paths: Paths, name: str, alias: str | None, version: str | None) -> ModelReference:
     wanted = f"models:/{name}{'@' + alias if alias else '/' + str(version)}"
     if not mlflow_store.exists(paths):
-        raise UserError(f"--model {wanted}: no MLflow store at {paths.shown(paths.mlruns)}/ yet; run `repro` first")
+        raise UserError(
+            f"--model {wanted}: no MLflow store at {paths.shown(paths.mlruns)}/ yet; run `repro` first"
+        )
     client = mlflow_store.client(paths)
     try:
         found = (
@@ -160,7 +162,9 @@ def _registered(paths: Paths, name: str, alias: str | None, version: str | None)
             else client.get_model_version(name, version)
         )
     except MlflowException as error:
-        raise UserError(f"--model {wanted}: not in {mlflow_store.where(paths)} ({mlflow_store.first_line(error)})") from None
+        raise UserError(
+            f"--model {wanted}: not in {mlflow_store.where(paths)} ({mlflow_store.first_line(error)})"
+        ) from None
     return ModelReference(name, str(found.version), alias, f"models:/{name}/{found.version}")
 
 

@@ -87,7 +87,10 @@ PREDICT_DOCS: dict[str, Any] = {
     "response_model": PredictionResponse,
     "responses": {
         400: {"model": ErrorResponse, "description": "Malformed JSON (NaN and Infinity included)"},
-        408: {"model": ErrorResponse, "description": "The body did not arrive in time (serve.body_timeout_s)"},
+        408: {
+            "model": ErrorResponse,
+            "description": "The body did not arrive in time (serve.body_timeout_s)",
+        },
         413: {"model": ErrorResponse, "description": "Body or batch over the configured limit"},
         422: {"model": ErrorResponse, "description": "A field is missing, extra or of the wrong type"},
         503: {"model": ErrorResponse, "description": "The model is not loaded yet"},
@@ -175,7 +178,9 @@ def create_app(
         model = {"name": served.reference.name, "version": served.reference.version}
         return json_response({"model": model, "predictions": predictions, "warnings": warnings})
 
-    @app.get(HEALTH, summary="Liveness, with the model and backend once loaded; 503 once the model failed to load")
+    @app.get(
+        HEALTH, summary="Liveness, with the model and backend once loaded; 503 once the model failed to load"
+    )
     async def health() -> Response:
         served = slot.model
         if slot.error:

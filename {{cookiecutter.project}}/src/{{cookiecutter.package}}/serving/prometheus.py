@@ -45,7 +45,7 @@ class ServiceMetrics:
         )
         self.contract_violations = Counter(
             "contract_violations",
-            "Values outside the data contract (below_min, above_max, unseen_category), by column; predicted anyway",
+            "Values outside the data contract, by column and rule (below_min, above_max, unseen_category)",
             ["column", "rule"],
             registry=self.registry,
         )

@@ -16,7 +16,6 @@ from ..contract import Contract
 from ..core.request_schema import batch_model, error_field, record_model
 from ..settings import ServeSettings
 
-
 CLIENT_CLOSED = 499
 """The status counted for a request whose client disconnected (nginx's convention); nothing is sent."""
 

@@ -66,7 +66,9 @@ def run(paths: Paths, model: str = DEFAULT_MODEL, host: str = "127.0.0.1", port:
 def require_free(host: str, port: int) -> None:
     """A one-line error, before the server starts, when the address is taken."""
     with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: only a listener is in the way
+        probe.setsockopt(
+            socket.SOL_SOCKET, socket.SO_REUSEADDR, 1
+        )  # as uvicorn binds: only a listener is in the way
         try:
             probe.bind((host, port))
         except OSError as error:
