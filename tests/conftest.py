@@ -29,8 +29,10 @@ QUIET_TOOLS = {
     "UV_COMPILE_BYTECODE": "1",
     "UV_PYTHON_DOWNLOADS": "never",
     "UV_NO_PROGRESS": "1",
-    # Two workers share two cores: a model's OpenMP threads would only compete with the other worker.
+    # Two workers share two cores: a model's OpenMP threads, or a project's own pytest workers, would only
+    # compete with the other worker (a test that runs the project's suite asks for its workers itself).
     "OMP_NUM_THREADS": "1",
+    "PYTEST_ADDOPTS": "--numprocesses=0",
 }
 
 Bake = Callable[..., Path]

@@ -209,7 +209,7 @@ def test_pull_request_runs_green(act_project: Path, tmp_path: Path):
     assert stages_run(run) == [stage for stage in project_stages(act_project) if stage not in gated]
     assert not (run.folder / "caches").exists() or not any((run.folder / "caches").iterdir())
     uploaded = sorted(path.name for path in run.artifacts.iterdir() if not path.name.startswith(":"))
-    assert uploaded == ["compare", "loadtest", "model-tests", "repro", "report", "test", "validate"]
+    assert uploaded == ["compare", "loadtest", "model-tests", "report", "repro", "test", "validate"]
     untouched(act_project)
 
 

@@ -93,6 +93,8 @@ class Validation(Artefact):
     valid: bool
     data: str
     rows: int
+    inputs: dict[str, str]
+    """What the verdict rests on: the data file's, the contract's and the reference's MD5, the settings' hash."""
     problems: tuple[str, ...]
     notes: tuple[str, ...] = ()
     expectations: tuple[ExpectationOutcome, ...]

@@ -1,6 +1,7 @@
 """repro: validate -> prepare -> train -> evaluate through `dvc repro`, skipping what has not changed.
 
 params.yaml and the contract are checked first, so a bad setting stops it before DVC runs anything.
+Data that `validate` has already passed as it is now is not validated a second time.
 When the MLflow store does not know the trained model (an evicted CI cache, a deleted mlruns/), the
 model is trained again, so that the pipeline's model is always a registered version.
 """
@@ -12,11 +13,11 @@ from pathlib import Path
 from ..artefacts import Evaluation, TrainedModel
 from ..config import Paths
 from ..errors import UserError
-from ..io import mlflow_store, registry, remote
+from ..io import mlflow_store, registry, remote, validated
 from ..io.tools import run_module
 from ..settings import load_checked
 
-READS: tuple[str, ...] = ()
+READS = ("validate",)
 
 
 def outputs(paths: Paths) -> list[Path]:
@@ -28,6 +29,10 @@ def run(paths: Paths) -> None:
     if not (paths.root / ".dvc").is_dir():
         raise UserError(f"{paths.root}: not a DVC repository (no .dvc/); run `make setup`")
     print(f"repro: {remote.pull(paths)}")
+    if validated.is_current(paths):
+        # validate already passed this data (CI's validate job, or `validate` by hand): tell DVC, not redo it.
+        print(f"repro: {paths.shown(paths.validation)} already passes the data as it is: validated once")
+        run_module("dvc", "commit", "--force", "--quiet", "validate", cwd=paths.root)
     run_module("dvc", "repro", cwd=paths.root)
     trained = TrainedModel.read(paths.trained)
     if not registry.is_registered(paths, trained):

@@ -20,6 +20,7 @@ from ..io import remote
 from ..io.datasets import read_text, typed
 from ..io.expectations import Validator, schema_expectations, value_expectations
 from ..io.files import read_json
+from ..io.validated import inputs
 from ..settings import load_checked
 
 READS: tuple[str, ...] = ()
@@ -64,6 +65,7 @@ def run(paths: Paths, data: Path | None = None) -> None:
         valid=not problems,
         data=paths.shown(source),
         rows=len(frame),
+        inputs=inputs(paths, source, settings.validate_),
         problems=tuple(problems),
         notes=tuple(notes),
         expectations=tuple(outcomes),
