@@ -14,6 +14,7 @@ import sys
 from collections.abc import Mapping
 from typing import NoReturn
 
+from jinja2 import Environment
 from jinja2.ext import Extension
 
 CHOICES = {
@@ -39,8 +40,7 @@ def check_text(field: str, value: str) -> str | None:
 def check_project(value: str) -> str | None:
     if not SLUG.fullmatch(value):
         return (
-            f"project: {value!r} is not a valid slug (lowercase letters, digits and single '-', "
-            "starting with a letter)"
+            f"project: {value!r} is not a valid slug (lowercase letters, digits and single '-', starting with a letter)"
         )
     if len(value) > MAX_SLUG:
         return f"project: {len(value)} characters, more than {MAX_SLUG} (it names a folder and a command)"
@@ -113,7 +113,7 @@ def checked(answers: Mapping[str, object]) -> str:
 class CheckAnswers(Extension):
     """Adds the `checked` and `problems` filters to cookiecutter's Jinja environment."""
 
-    def __init__(self, environment) -> None:  # noqa: ANN001 (jinja2's Environment)
+    def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.filters["checked"] = checked
         environment.filters["problems"] = problems
