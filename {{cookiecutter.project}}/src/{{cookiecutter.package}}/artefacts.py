@@ -94,7 +94,7 @@ class Validation(Artefact):
     data: str
     rows: int
     inputs: dict[str, str]
-    """What the verdict rests on: the data file's, the contract's and the reference's MD5, the settings' hash."""
+    """What the verdict rests on: the MD5 of the data, the contract and the reference, the settings' hash."""
     problems: tuple[str, ...]
     notes: tuple[str, ...] = ()
     expectations: tuple[ExpectationOutcome, ...]
