@@ -146,6 +146,26 @@ class LoadTest(Artefact):
         return all(check.passed for check in self.checks)
 
 
+class Deployment(Artefact):
+    """reports/deploy.json: what the last deploy or rollback did, step by step, and why."""
+
+    PRODUCER = "deploy"
+    schema_version: Literal[1] = 1
+    outcome: Literal["deployed", "skipped", "rolled_back", "unchanged"]
+    target: str
+    strategy: str
+    before: str | None
+    """The version serving before (None: nothing served)."""
+    after: str | None
+    """The version serving after."""
+    image: str | None = None
+    digest: str | None = None
+    steps: tuple[str, ...] = ()
+    """What was done, in order: the smoke tests and the canary's figures among them."""
+    reasons: tuple[str, ...] = ()
+    """Why it was skipped or rolled back."""
+
+
 class ComparedModel(Frozen):
     """One side of a comparison: which version, and what it costs to run."""
 

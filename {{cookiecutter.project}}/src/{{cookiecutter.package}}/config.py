@@ -127,6 +127,26 @@ class Paths:
         return self.root / "reports" / "loadtest.json"
 
     @property
+    def golden(self) -> Path:
+        """Records whose class every model must get right: the model tests' and the deploy smoke test's."""
+        return self.root / "data" / "golden.csv"
+
+    @property
+    def deployment(self) -> Path:
+        """The local deploy target's service: its pid file, log and admin token (not in git)."""
+        return self.root / ".deploy"
+
+    @property
+    def deploy_report(self) -> Path:
+        """What the last deploy or rollback did (artefacts.Deployment)."""
+        return self.root / "reports" / "deploy.json"
+
+    @property
+    def kubernetes(self) -> Path:
+        """Kustomize manifests: base/ and overlays/<name>/."""
+        return self.root / "deploy" / "kubernetes"
+
+    @property
     def dvc_lock(self) -> Path:
         return self.root / "dvc.lock"
 

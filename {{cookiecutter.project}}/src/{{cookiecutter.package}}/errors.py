@@ -27,6 +27,13 @@ class ServiceError(UserError):
     exit_code = 3
 
 
+class DeployError(UserError):
+    """A deployment that failed (the service, the smoke test, a canary, the image, kubectl): exit code 1.
+    The deploy stage rolls back when it meets one."""
+
+    exit_code = 1
+
+
 class RegistryError(UserError):
     """A model registry or registered model that cannot be used (unreachable, missing, mismatched): exit 1.
 

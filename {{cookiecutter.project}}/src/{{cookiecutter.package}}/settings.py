@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from .config import Paths
+from .config import PROJECT, Paths
 from .contract import Contract, load_contract
 from .errors import UserError
 from .yamlfile import Strict, parse
@@ -106,6 +106,55 @@ class CompareSettings(Strict):
     primary_floor: float = Field(0.85, ge=0, le=1)
 
 
+class CanarySettings(Strict):
+    share: float = Field(0.2, gt=0, lt=1)
+    requests: int = Field(200, ge=1)
+    window_s: float = Field(60, gt=0)
+    max_error_ratio: float = Field(0.01, ge=0, le=1)
+    max_latency_factor: float = Field(2.0, ge=1)
+
+
+class SmokeSettings(Strict):
+    timeout_s: float = Field(60, gt=0)
+
+
+class LocalDeploySettings(Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+
+
+class ImageSettings(Strict):
+    push: bool = False
+    registry: str = ""
+    repository: str = PROJECT
+    base: str = ""
+
+
+class KubernetesSettings(Strict):
+    overlay: str = "production"
+    url: str = ""
+    """Where the Service answers, for the smoke test after a rollout."""
+    preview_url: str = ""
+    """Where the preview Service answers (blue-green's idle colour, canary's pods), for their smoke test."""
+    rollout_timeout_s: int = Field(300, ge=1)
+
+
+class DeploySettings(Strict):
+    target: Literal["local", "kubernetes"] = "local"
+    strategy: Literal["blue-green", "canary", "rolling"] = "blue-green"
+    canary: CanarySettings = CanarySettings()
+    smoke: SmokeSettings = SmokeSettings()
+    local: LocalDeploySettings = LocalDeploySettings()
+    image: ImageSettings = ImageSettings()
+    kubernetes: KubernetesSettings = KubernetesSettings()
+
+    @model_validator(mode="after")
+    def _rolling_needs_kubernetes(self) -> DeploySettings:
+        if self.strategy == "rolling" and self.target != "kubernetes":
+            raise ValueError("strategy rolling needs target kubernetes (local deploys blue-green or canary)")
+        return self
+
+
 class Settings(Strict):
     # "validate" would shadow a pydantic method, hence the alias.
     validate_: ValidateSettings = Field(ValidateSettings(), alias="validate")
@@ -117,6 +166,7 @@ class Settings(Strict):
     compare: CompareSettings = CompareSettings()
     serve: ServeSettings = ServeSettings()
     loadtest: LoadtestSettings = LoadtestSettings()
+    deploy: DeploySettings = DeploySettings()
 
 
 def load_settings(path: Path) -> Settings:

@@ -8,7 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-GOLDEN = Path(__file__).with_name("golden.csv")
+from {{ cookiecutter.package }}.config import Paths
+from {{ cookiecutter.package }}.contract import load_contract
+from {{ cookiecutter.package }}.io.datasets import read_golden
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_sampling_weight_does_not_move_predictions(model, test):
@@ -34,17 +38,11 @@ def test_more_of_what_pays_raises_the_predicted_income(model, test, column, chan
     assert (after >= before - 0.05).mean() > 0.9, f"raising {column} lowered many predictions"
 
 
-def golden_cases() -> list[dict]:
-    frame = pd.read_csv(GOLDEN, dtype={"age": "Int64"}, keep_default_na=False, na_values=[""])
-    return frame.to_dict("records")
+GOLDEN = read_golden(Paths(ROOT).golden, load_contract(Paths(ROOT).contract))
 
 
-@pytest.mark.parametrize("case", golden_cases(), ids=lambda case: case["case"])
+@pytest.mark.parametrize("case", GOLDEN, ids=lambda case: case.name)
 def test_golden_cases(model, contract, case):
-    row = pd.DataFrame([{name: case[name] for name in contract.columns if name != contract.label.column}])
-    for name, column in contract.columns.items():
-        if column.is_numeric and name in row:
-            row[name] = row[name].astype("Int64")
-    predicted = model.predict(row)[0]
-    expected = int(case["expected"] == contract.label.positive)
-    assert predicted == expected, f"{case['case']}: expected {case['expected']}"
+    predicted = model.predict(pd.DataFrame([case.record]))[0]
+    expected = int(case.expected == contract.label.positive)
+    assert predicted == expected, f"{case.name}: expected {case.expected}"

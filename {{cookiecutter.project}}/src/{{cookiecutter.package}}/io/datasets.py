@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import codecs
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -39,8 +41,13 @@ def _first_undecodable(path: Path) -> str:
 
 def read_raw(path: Path, contract: Contract) -> pd.DataFrame:
     """Load the raw data with the contract's column types; any problem is one clear line."""
+    return read_columns(path, contract, list(contract.columns))
+
+
+def read_columns(path: Path, contract: Contract, columns: list[str]) -> pd.DataFrame:
+    """A CSV file's columns, typed as the contract says (any other column as text); one line per problem."""
     _require_file(path)
-    dtypes = {name: PANDAS_TYPES[column.type] for name, column in contract.columns.items()}
+    dtypes = {name: PANDAS_TYPES[contract.columns[name].type] if name in contract.columns else "str" for name in columns}
     try:
         frame = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""])
     except pd.errors.EmptyDataError:
@@ -49,12 +56,37 @@ def read_raw(path: Path, contract: Contract) -> pd.DataFrame:
         raise UserError(f"{path}: not UTF-8 text ({_first_undecodable(path)})") from None
     except (ValueError, pd.errors.ParserError) as error:
         raise UserError(f"{path}: cannot be read as the contract's columns ({error})") from None
-    missing = [name for name in contract.columns if name not in frame.columns]
+    missing = [name for name in columns if name not in frame.columns]
     if missing:
         raise UserError(f"{path}: missing column(s) {', '.join(missing)}")
     if frame.empty:
         raise UserError(f"{path}: no data rows")
-    return frame[list(contract.columns)]
+    return frame[columns]
+
+
+@dataclass(frozen=True)
+class GoldenCase:
+    """A record whose class every model must get right, and why (data/golden.csv)."""
+
+    name: str
+    record: dict[str, Any]
+    """JSON-ready: the contract's columns but the label, missing values as None."""
+    expected: str
+
+
+def read_golden(path: Path, contract: Contract) -> list[GoldenCase]:
+    """The golden cases: a `case` column naming each, the contract's columns, and the `expected` label."""
+    columns = contract.input_columns()
+    frame = read_columns(path, contract, ["case", *columns, "expected"])
+    rows = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+    return [
+        GoldenCase(
+            name=str(row["case"]),
+            record={name: row[name].item() if hasattr(row[name], "item") else row[name] for name in columns},
+            expected=str(row["expected"]),
+        )
+        for row in rows
+    ]
 
 
 def labels(frame: pd.DataFrame, contract: Contract) -> np.ndarray:

@@ -85,6 +85,27 @@ def champion(paths: Paths) -> Version | None:
     return version_with_alias(paths, CHAMPION)
 
 
+def previous(paths: Paths) -> Version | None:
+    return version_with_alias(paths, PREVIOUS)
+
+
+def roll_back(paths: Paths) -> tuple[str, str]:
+    """Point `champion` back at `previous` and drop `previous` (one step back, not a history); returns
+    (the version that was champion, the one that is now). A RegistryError when there is no previous."""
+    current, earlier = champion(paths), previous(paths)
+    if earlier is None:
+        raise RegistryError(f"{MODEL_NAME} has no previous version to roll back to (no `{PREVIOUS}` alias)")
+    client = mlflow.MlflowClient()
+    try:
+        client.set_registered_model_alias(MODEL_NAME, CHAMPION, earlier.version)
+        client.delete_registered_model_alias(MODEL_NAME, PREVIOUS)
+        if current is not None:
+            client.set_model_version_tag(MODEL_NAME, current.version, "rolled_back", "true")
+    except MlflowException as error:
+        raise _unusable(paths, error) from None
+    return (current.version if current else "(none)"), earlier.version
+
+
 def load_version(paths: Paths, version: Version) -> model_files.LoadedModel:
     """Download a registered version's model and load it; a RegistryError when that fails."""
     mlflow_store.connect(paths)

@@ -70,3 +70,11 @@ def change_request() -> str | None:
     if os.environ.get("CHANGE_ID"):
         return f"Jenkins change request {os.environ['CHANGE_ID']}"
     return None
+
+
+def off_default_branch(root: Path, default_branch: str) -> str | None:
+    """Why this build is not one of the default branch (a pull request, another branch); None when it is."""
+    if request := change_request():
+        return f"a {request}"
+    branch = git_branch(root)
+    return None if branch == default_branch else f"branch {branch or '(none)'}, not {default_branch}"

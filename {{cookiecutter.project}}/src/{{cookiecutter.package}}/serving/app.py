@@ -1,16 +1,16 @@
-"""The FastAPI app: POST /predict, GET /health, /ready and /metrics, OpenAPI docs on /docs.
+"""The FastAPI app: POST /predict, GET /health, /ready and /metrics, OpenAPI docs on /docs, and with an
+admin token the deployment routes under /admin (serving/admin.py).
 
-The model loads in a background thread at start-up (/ready says 503 until it is there); /predict
-reads and validates the body itself (serving/requests.py), so the hot path stays free of pandas.
+The models (serving/models.py) load in background threads; /predict reads and validates the body itself
+(serving/requests.py), so the hot path stays free of pandas.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -22,9 +22,9 @@ from starlette.routing import request_response
 
 from ..contract import Contract
 from ..core.request_schema import ContractLimits
-from ..io.registry import ModelReference
 from ..settings import ServeSettings
-from .backends import Chosen
+from .admin import Admin, add_admin_routes
+from .models import Loader, Models, ServedModel
 from .prometheus import MetricsMiddleware, ServiceMetrics
 from .requests import BadRequestError, ErrorResponse, PredictionResponse, RequestReader, json_response
 
@@ -32,54 +32,6 @@ log = logging.getLogger(__name__)
 
 PREDICT, HEALTH, READY, METRICS = "/predict", "/health", "/ready", "/metrics"
 ROUTES = frozenset({PREDICT, HEALTH, READY, METRICS, "/docs", "/openapi.json"})
-
-
-@dataclass(frozen=True)
-class ServedModel:
-    reference: ModelReference
-    chosen: Chosen
-
-    def describe(self) -> dict[str, Any]:
-        reference = self.reference
-        return {
-            "model": {"name": reference.name, "version": reference.version, "alias": reference.alias},
-            "backend": self.chosen.backend.name,
-            "fallback_reason": self.chosen.fallback_reason,
-        }
-
-
-Loader = Callable[[], ServedModel]
-
-
-class ModelSlot:
-    """The model, loaded once in the background at start-up; /ready says 503 until it is there.
-
-    A model that fails to load makes the service unhealthy (/health 503) and calls on_failure, with which
-    `serve` stops the process (exit 3) for its supervisor or Kubernetes to restart it.
-    """
-
-    def __init__(self, on_failure: Callable[[], None] = lambda: None) -> None:
-        self.model: ServedModel | None = None
-        self.error: str | None = None
-        self.on_failure = on_failure
-
-    def load(self, loader: Loader) -> None:
-        try:
-            self.model = loader()
-        except Exception as error:  # any failure to load: reported, and the process told to stop
-            self.error = f"{type(error).__name__}: {error}"
-            log.error("model failed to load: %s", self.error)
-            self.on_failure()
-            return
-        described = self.model.describe()
-        model = described["model"]
-        log.info(
-            "model %s version %s loaded; backend %s%s",
-            model["name"],
-            model["version"],
-            described["backend"],
-            f" ({described['fallback_reason']})" if described["fallback_reason"] else "",
-        )
 
 
 PREDICT_DOCS: dict[str, Any] = {
@@ -119,18 +71,21 @@ def create_app(
     threshold: float,
     loader: Loader,
     on_load_failure: Callable[[], None] = lambda: None,
+    admin: Admin | None = None,
 ) -> FastAPI:
-    """The service; `loader` runs once, in a background thread, when the app starts."""
+    """The service; `loader` runs once, in a background thread, when the app starts. With `admin`, the
+    deployment routes (staging, canary, promotion) are on /admin, behind its token."""
     reader = RequestReader(contract, settings)
     limits = ContractLimits(contract)
     positive, negative = contract.label.positive, contract.label.negative
     metrics = ServiceMetrics()
-    slot = ModelSlot(on_load_failure)
+    models = Models(on_load_failure)
+    slot = models.stable
     counted = {label: metrics.predictions.labels(label) for label in (positive, negative)}
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        threading.Thread(target=slot.load, args=(loader,), name="model-loader", daemon=True).start()
+        slot.load_in_background(loader)
         yield
 
     app = FastAPI(
@@ -142,11 +97,11 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.slot = slot
+    app.state.models = models
     app.state.metrics = metrics
 
-    @app.post(PREDICT, **PREDICT_DOCS)
-    async def predict(request: Request) -> Response:
-        served = slot.model
+    async def answer(served: ServedModel | None, request: Request) -> Response:
+        """The predictions of one model for one request, counted for that model's version."""
         if served is None:
             return json_response({"detail": "the model is not loaded yet", "errors": []}, 503)
         try:
@@ -159,7 +114,14 @@ def create_app(
             for violation in limits.violations(values, f"records[{index}]." if len(records) > 1 else ""):
                 metrics.contract_violations.labels(violation.column, violation.rule).inc()
                 warnings.append(violation.message)
-        probabilities = served.chosen.backend.positive_probability(records).tolist()
+        started = time.perf_counter()
+        try:
+            probabilities = served.chosen.backend.positive_probability(records).tolist()
+        except Exception as error:  # a model that fails on a request: counted against its version
+            metrics.observe_model(served.version, "error", time.perf_counter() - started)
+            log.error("model version %s failed on a request: %s: %s", served.version, type(error).__name__, error)
+            return json_response({"detail": "the model failed on this request", "errors": []}, 500)
+        metrics.observe_model(served.version, "ok", time.perf_counter() - started)
         predictions = []
         positives = 0
         for p in probabilities:
@@ -177,6 +139,10 @@ def create_app(
             counted[negative].inc(len(predictions) - positives)
         model = {"name": served.reference.name, "version": served.reference.version}
         return json_response({"model": model, "predictions": predictions, "warnings": warnings})
+
+    @app.post(PREDICT, **PREDICT_DOCS)
+    async def predict(request: Request) -> Response:
+        return await answer(models.pick(), request)
 
     @app.get(
         HEALTH, summary="Liveness, with the model and backend once loaded; 503 once the model failed to load"
@@ -214,6 +180,8 @@ def create_app(
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    if admin is not None:
+        add_admin_routes(app, models, admin, answer)
     app.add_middleware(MetricsMiddleware, metrics=metrics, routes=ROUTES)
     fast_path(app, PREDICT)
     return app

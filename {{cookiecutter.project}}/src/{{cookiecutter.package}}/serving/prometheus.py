@@ -50,6 +50,24 @@ class ServiceMetrics:
             registry=self.registry,
         )
 
+        self.model_requests = Counter(
+            "model_requests",
+            "Predict requests by the model version that answered them and outcome (ok, error)",
+            ["version", "outcome"],
+            registry=self.registry,
+        )
+        self.model_latency = Histogram(
+            "model_request_duration_seconds",
+            "Time a model version took to predict a request (what a canary is judged on, beside errors)",
+            ["version"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+
+    def observe_model(self, version: str, outcome: str, seconds: float) -> None:
+        self.model_requests.labels(version, outcome).inc()
+        self.model_latency.labels(version).observe(seconds)
+
     def observe_request(self, route: str, status: int, seconds: float) -> None:
         """Latency, request and error counts of one request (label children cached: this is per request)."""
         children = self._children.get((route, status))

@@ -14,10 +14,12 @@ import json
 from types import ModuleType
 
 from ..config import DEFAULT_BRANCH, Paths
-from ..io.versions import change_request, git_branch
+from ..io.versions import off_default_branch
 
-ORDER = ("validate", "lint", "test", "repro", "model-tests", "loadtest", "compare", "report", "promote")
-DEFAULT_BRANCH_ONLY = ("promote",)
+ORDER = (
+    "validate", "lint", "test", "repro", "model-tests", "loadtest", "compare", "report", "promote", "deploy",
+)  # fmt: skip
+DEFAULT_BRANCH_ONLY = ("promote", "deploy")
 """Stages that run only for the default branch: never for a pull request or another branch."""
 
 
@@ -56,14 +58,6 @@ def plan(paths: Paths) -> list[dict[str, object]]:
     ]
 
 
-def skip_reason(paths: Paths) -> str | None:
-    """Why default-branch-only stages do not run here; None when they do."""
-    if request := change_request():
-        return f"a {request}"
-    branch = git_branch(paths.root)
-    return None if branch == DEFAULT_BRANCH else f"branch {branch or '(none)'}, not {DEFAULT_BRANCH}"
-
-
 def run(paths: Paths, show: str | None = None) -> None:
     if show == "list":
         print("\n".join(ORDER))
@@ -72,7 +66,7 @@ def run(paths: Paths, show: str | None = None) -> None:
         print(json.dumps(plan(paths), indent=2))
         return
     for name in ORDER:
-        if name in DEFAULT_BRANCH_ONLY and (reason := skip_reason(paths)):
+        if name in DEFAULT_BRANCH_ONLY and (reason := off_default_branch(paths.root, DEFAULT_BRANCH)):
             print(f"==> {name}: skipped on {reason}", flush=True)
             continue
         print(f"==> {name}", flush=True)

@@ -13,7 +13,7 @@ from ..artefacts import Comparison, TrainedModel
 from ..config import DEFAULT_BRANCH, Paths
 from ..errors import UserError
 from ..io import mlflow_store, registry
-from ..io.versions import change_request, git_branch
+from ..io.versions import git_branch, off_default_branch
 
 READS = ("repro", "compare")
 
@@ -22,18 +22,14 @@ def outputs(paths: Paths) -> list[Path]:
     return []
 
 
-def check_branch(paths: Paths) -> None:
-    if request := change_request():
-        raise UserError(f"promote: refused in a {request}: only the {DEFAULT_BRANCH} branch promotes")
-    branch = git_branch(paths.root)
-    if branch != DEFAULT_BRANCH:
-        raise UserError(
-            f"promote: refused on branch {branch or '(none)'}: only the {DEFAULT_BRANCH} branch promotes"
-        )
+def require_default_branch(paths: Paths, stage: str) -> None:
+    """Refuse, in one line, to touch production from a pull request or another branch."""
+    if reason := off_default_branch(paths.root, DEFAULT_BRANCH):
+        raise UserError(f"{stage}: refused on {reason}: only the {DEFAULT_BRANCH} branch changes production")
 
 
 def run(paths: Paths) -> None:
-    check_branch(paths)
+    require_default_branch(paths, "promote")
     comparison, trained = Comparison.read(paths.comparison), TrainedModel.read(paths.trained)
     version = comparison.challenger.version
     if version != trained.version:

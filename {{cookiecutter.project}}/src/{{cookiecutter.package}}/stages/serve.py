@@ -11,11 +11,14 @@ from __future__ import annotations
 import argparse
 import logging
 import socket
+from pathlib import Path
 
 from ..config import MODEL_NAME, Paths
 from ..errors import ServiceError, UserError
 from ..io import registry
-from ..serving.app import ServedModel, create_app
+from ..serving.admin import Admin
+from ..serving.app import create_app
+from ..serving.models import Loader, ServedModel
 from ..serving.backends import choose_backend
 from ..settings import load_checked
 
@@ -30,20 +33,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     parser.add_argument("--port", type=int, default=8000, help="port to bind (default: %(default)s)")
+    parser.add_argument(
+        "--admin-token-file",
+        type=Path,
+        help="enable the deployment routes on /admin, for requests that carry the token this file holds",
+    )
 
 
-def run(paths: Paths, model: str = DEFAULT_MODEL, host: str = "127.0.0.1", port: int = 8000) -> None:
+def run(
+    paths: Paths,
+    model: str = DEFAULT_MODEL,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    admin_token_file: Path | None = None,
+) -> None:
     import uvicorn
 
     if not 0 <= port <= 65535:
         raise UserError(f"--port {port}: not a TCP port")
     settings, contract = load_checked(paths)
     reference = registry.resolve(paths, model)
+    admin = None if admin_token_file is None else Admin(read_token(admin_token_file), loader_for)
     require_free(host, port)
 
-    def loader() -> ServedModel:
-        pipeline = registry.load(reference).pipeline
-        return ServedModel(reference, choose_backend(pipeline, contract, contract.input_columns()))
+    def load(found: registry.ModelReference) -> ServedModel:
+        pipeline = registry.load(found).pipeline
+        return ServedModel(found, choose_backend(pipeline, contract, contract.input_columns()))
+
+    def loader_for(model: str) -> Loader:
+        return lambda: load(registry.resolve(paths, model))
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
     server: uvicorn.Server | None = None
@@ -52,7 +70,9 @@ def run(paths: Paths, model: str = DEFAULT_MODEL, host: str = "127.0.0.1", port:
         if server is not None:
             server.should_exit = True
 
-    app = create_app(contract, settings.serve, settings.evaluate.threshold, loader, on_load_failure=stop)
+    app = create_app(
+        contract, settings.serve, settings.evaluate.threshold, lambda: load(reference), stop, admin
+    )
     # One worker; no access log (it would cost more than a prediction); httptools and uvloop when installed.
     config = uvicorn.Config(
         app, host=host, port=port, workers=1, access_log=False, log_level="info", timeout_graceful_shutdown=5
@@ -61,6 +81,16 @@ def run(paths: Paths, model: str = DEFAULT_MODEL, host: str = "127.0.0.1", port:
     server.run()
     if app.state.slot.error:
         raise ServiceError(f"the service stopped: its model failed to load ({app.state.slot.error})")
+
+
+def read_token(path: Path) -> str:
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise UserError(f"--admin-token-file {path}: cannot be read ({error.strerror})") from None
+    if len(token) < 16:
+        raise UserError(f"--admin-token-file {path}: the token must be at least 16 characters")
+    return token
 
 
 def require_free(host: str, port: int) -> None:

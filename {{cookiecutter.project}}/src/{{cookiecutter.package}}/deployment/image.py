@@ -1,0 +1,94 @@
+"""The service's container image: built from the project's Dockerfile (the model baked in), tagged with the
+git commit and the model version, pushed to the registry, and tagged `champion` once the rollout succeeded.
+
+The registry and its credentials come from the environment CI gives the deploy job (DEPLOY_REGISTRY,
+DEPLOY_REGISTRY_USER, DEPLOY_REGISTRY_PASSWORD; DEPLOY_REGISTRY_INSECURE=1 for a plain-HTTP registry) or
+from deploy.image in params.yaml. DEPLOY_CA_BUNDLE names an extra CA bundle handed to the build as a
+secret (for TLS-intercepting proxies); it is never copied into a layer.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from ..config import Paths
+from ..errors import DeployError
+from ..io.versions import git_commit
+from ..settings import DeploySettings
+
+Say = Callable[[str], None]
+
+
+def registry(config: DeploySettings) -> str:
+    found = os.environ.get("DEPLOY_REGISTRY") or config.image.registry
+    if not found:
+        raise DeployError("no registry to push the image to: set deploy.image.registry or DEPLOY_REGISTRY")
+    return found.rstrip("/")
+
+
+def builder() -> str:
+    """podman, else docker: the first on PATH."""
+    for tool in ("podman", "docker"):
+        if found := shutil.which(tool):
+            return found
+    raise DeployError("neither podman nor docker is installed: the image cannot be built")
+
+
+def run(command: list[str], what: str, stdin: str | None = None) -> str:
+    result = subprocess.run(command, input=stdin, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        lines = (result.stderr or result.stdout).strip().splitlines()
+        raise DeployError(f"{what} failed: {lines[-1] if lines else f'exit code {result.returncode}'}")
+    return result.stdout
+
+
+def tls(tool: str) -> list[str]:
+    insecure = os.environ.get("DEPLOY_REGISTRY_INSECURE") == "1" and Path(tool).name == "podman"
+    return ["--tls-verify=false"] if insecure else []
+
+
+def build_and_push(paths: Paths, config: DeploySettings, version: str, say: Say) -> dict[str, str]:
+    """Build and push the image of this model version; {"image": reference, "digest": sha256:...}."""
+    tool, place = builder(), registry(config)
+    commit = (git_commit(paths.root) or "unknown").removesuffix("-dirty")[:12]
+    reference = f"{place}/{config.image.repository}:{commit}-v{version}"
+    if user := os.environ.get("DEPLOY_REGISTRY_USER"):
+        login = [tool, "login", *tls(tool), "--username", user, "--password-stdin", place.split("/")[0]]
+        run(login, f"logging in to {place}", stdin=os.environ.get("DEPLOY_REGISTRY_PASSWORD", ""))
+    command = [tool, "build", "--tag", reference, "--file", str(paths.root / "Dockerfile")]
+    if config.image.base:
+        command += ["--build-arg", f"PYTHON_IMAGE={config.image.base}"]
+    if bundle := os.environ.get("DEPLOY_CA_BUNDLE"):
+        command += ["--secret", f"id=ca,src={bundle}"]
+    say(f"building {reference}")
+    run([*command, str(paths.root)], f"{Path(tool).name} build")
+    say(f"pushing {reference}")
+    digest = push(tool, reference)
+    return {"image": reference, "digest": digest}
+
+
+def push(tool: str, reference: str) -> str:
+    """Push, and the digest the registry now holds the image under."""
+    with tempfile.TemporaryDirectory() as folder:
+        if Path(tool).name == "podman":
+            digest_file = Path(folder) / "digest"
+            run([tool, "push", *tls(tool), "--digestfile", str(digest_file), reference], f"pushing {reference}")
+            return digest_file.read_text().strip()
+    run([tool, "push", reference], f"pushing {reference}")
+    [found] = json.loads(run([tool, "image", "inspect", reference], "reading the digest"))
+    return found["RepoDigests"][0].rsplit("@", 1)[-1]
+
+
+def mark_champion(reference: str, config: DeploySettings, say: Say) -> None:
+    """Move the registry's `champion` tag to the image that now serves."""
+    tool = builder()
+    champion = f"{reference.rsplit(':', 1)[0]}:champion"
+    run([tool, "tag", reference, champion], f"tagging {champion}")
+    push(tool, champion)
+    say(f"{champion} -> {reference}")

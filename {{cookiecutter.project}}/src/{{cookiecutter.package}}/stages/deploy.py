@@ -1,0 +1,93 @@
+"""deploy: put the champion into service, smoke-test it, and roll back by itself; default branch only.
+
+It runs after every gate passed and promote moved the champion alias; when compare decided `keep` there is
+nothing to deploy, which it says. deploy.target (params.yaml) is where: `local`, a long-running service on
+this machine (started if none runs), or `kubernetes` (deploy/kubernetes/, through kubectl); deploy.strategy
+is how: blue-green, canary, or (kubernetes) rolling. Any failure after the alias moved rolls back: the alias
+back to `previous`, the previous model serving, exit 1 with the reason; reports/deploy.json tells it all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..artefacts import Comparison, Deployment
+from ..config import Paths
+from ..deployment import image, kubernetes, local
+from ..deployment.service import LocalService
+from ..errors import DeployError, UserError
+from ..io import registry
+from ..io.datasets import read_golden
+from ..settings import DeploySettings, load_checked
+from .promote import require_default_branch
+
+READS = ("repro", "compare")
+
+
+def outputs(paths: Paths) -> list[Path]:
+    return [paths.deploy_report, paths.mlruns]
+
+
+def run(paths: Paths) -> None:
+    settings, contract = load_checked(paths)
+    config = settings.deploy
+    require_default_branch(paths, "deploy")
+    comparison = Comparison.read(paths.comparison)
+    steps: list[str] = []
+
+    def say(line: str) -> None:
+        print(f"deploy: {line}", flush=True)
+        steps.append(line)
+
+    def report(outcome: str, before: str | None, after: str | None, **more: object) -> None:
+        Deployment(
+            outcome=outcome,
+            target=config.target,
+            strategy=config.strategy,
+            before=before,
+            after=after,
+            steps=tuple(steps),
+            **more,
+        ).write(paths.deploy_report)
+
+    if not comparison.promotes:
+        reason = f"compare decided {comparison.decision} for version {comparison.challenger.version}"
+        say(f"nothing to deploy: {reason}")
+        report("skipped", None, None, reasons=(reason,))
+        return
+    champion = registry.champion(paths)
+    version = comparison.challenger.version
+    if champion is None or champion.version != version:
+        raise UserError(
+            f"deploy: the champion is version {champion.version if champion else '(none)'}, not the compared "
+            f"version {version}; run promote first"
+        )
+    cases = read_golden(paths.golden, contract)
+    built: dict[str, str] = {}
+    before = None
+    try:
+        if config.target == "kubernetes" or config.image.push:
+            built = image.build_and_push(paths, config, version, say)
+        if config.target == "local":
+            before = local.roll_out(LocalService(paths, config.local), version, cases, config, say)
+        else:
+            before = kubernetes.roll_out(paths, config, built["image"], version, cases, say)
+        if built:
+            image.mark_champion(built["image"], config, say)
+    except DeployError as failure:
+        roll_back(paths, config, failure, say)
+        report("rolled_back", before, before, reasons=(str(failure),), **built)
+        raise DeployError(f"deploy: version {version} rolled back: {failure}") from None
+    report("deployed" if before != version else "unchanged", before, version, **built)
+    say(f"version {version} serves ({config.target}, {config.strategy})")
+
+
+def roll_back(paths: Paths, config: DeploySettings, failure: DeployError, say: local.Say) -> None:
+    """After a failed rollout: the champion alias back to `previous` (the target already serves it)."""
+    say(f"failed: {failure}")
+    try:
+        was, now = registry.roll_back(paths)
+    except UserError as error:
+        say(f"the alias stays: {error}")
+        return
+    say(f"rolled back: champion -> version {now} (was {was})")
