@@ -18,8 +18,8 @@ from ..errors import ServiceError, UserError
 from ..io import registry
 from ..serving.admin import Admin
 from ..serving.app import create_app
-from ..serving.models import Loader, ServedModel
 from ..serving.backends import choose_backend
+from ..serving.models import Loader, ServedModel
 from ..settings import load_checked
 
 DEFAULT_MODEL = "models/model"
@@ -53,7 +53,7 @@ def run(
         raise UserError(f"--port {port}: not a TCP port")
     settings, contract = load_checked(paths)
     reference = registry.resolve(paths, model)
-    admin = None if admin_token_file is None else Admin(read_token(admin_token_file), loader_for)
+    token = None if admin_token_file is None else read_token(admin_token_file)
     require_free(host, port)
 
     def load(found: registry.ModelReference) -> ServedModel:
@@ -62,6 +62,8 @@ def run(
 
     def loader_for(model: str) -> Loader:
         return lambda: load(registry.resolve(paths, model))
+
+    admin = None if token is None else Admin(token, loader_for)
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
     server: uvicorn.Server | None = None
