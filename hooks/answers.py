@@ -20,6 +20,7 @@ from jinja2.ext import Extension
 CHOICES = {
     "python_version": ("3.11", "3.12", "3.13"),
     "ci": ("all", "github", "gitlab", "jenkins"),
+    "deploy_target": ("local", "kubernetes"),
 }
 """Answers with a fixed set of values; the first is the default."""
 MAX_SLUG = 64

@@ -36,6 +36,12 @@ def remove_unselected_ci(choice: str) -> None:
             remove()
 
 
+def remove_unselected_target(target: str) -> None:
+    """The Kubernetes manifests only for the kubernetes target."""
+    if target != "kubernetes":
+        shutil.rmtree(PROJECT_DIR / "deploy" / "kubernetes")
+
+
 def run_git(*args: str) -> None:
     subprocess.run(["git", *args], cwd=PROJECT_DIR, check=True, capture_output=True, text=True)
 
@@ -92,6 +98,7 @@ def next_steps() -> str:
 
 def main() -> None:
     remove_unselected_ci(ANSWERS["ci"])
+    remove_unselected_target(ANSWERS["deploy_target"])
     print(init_git())
     print("dvc: repository ready (.dvc/ with analytics off)")
     if not (PROJECT_DIR / ".git").is_dir():

@@ -131,17 +131,26 @@ def test_a_challenger_taking_other_records_is_an_error(registry, capsys):
     assert registry.paths.comparison.read_bytes() == last_comparison
 
 
-def test_pull_requests_and_other_branches_never_promote(registry, monkeypatch, capsys):
+@pytest.mark.parametrize("stage", ["promote", "deploy", "rollback"])
+def test_pull_requests_and_other_branches_never_change_production(stage, registry, monkeypatch, capsys):
     registry.train("strong")
     assert registry.compare().decision == "promote"
     monkeypatch.setenv("GITHUB_EVENT_NAME", "pull_request")
-    assert main(["promote"]) == 2
-    assert "refused in a GitHub pull request" in capsys.readouterr().err
+    monkeypatch.setenv("GITHUB_HEAD_REF", "feature")
+    capsys.readouterr()
+    assert main([stage]) == 2
+    refusal = f"{stage}: refused in a GitHub pull request (feature): only the main branch changes production"
+    assert capsys.readouterr().err == f"error: {refusal}\n"
     monkeypatch.delenv("GITHUB_EVENT_NAME")
     monkeypatch.setenv("CI_COMMIT_BRANCH", "feature")
-    assert main(["promote"]) == 2
-    assert "refused on branch feature: only the main branch promotes" in capsys.readouterr().err
+    assert main([stage]) == 2
+    assert (
+        f"{stage}: refused on branch feature, not main: only the main branch changes production"
+        in capsys.readouterr().err
+    )
     assert registry.aliases() == {"champion": "1"}
+    assert not registry.paths.deploy_report.exists()
+    assert not registry.paths.deployment.exists()
 
 
 def test_an_unreachable_registry_is_an_error(registry, monkeypatch, capsys):

@@ -34,7 +34,7 @@ class CanaryVerdict:
 
 
 def judge(canary: VersionFigures, stable: VersionFigures, limits: CanarySettings) -> CanaryVerdict:
-    """Promote when the canary answered enough requests, few enough of them failed, and it was not too slow."""
+    """Promote when the canary answered enough requests, few enough of them failed, and it was not slow."""
     failures = []
     if canary.requests < limits.requests:
         failures.append(
@@ -49,7 +49,8 @@ def judge(canary: VersionFigures, stable: VersionFigures, limits: CanarySettings
     if stable.requests and canary.requests and canary.mean_ms > limits.max_latency_factor * stable.mean_ms:
         failures.append(
             f"canary version {canary.version} took {canary.mean_ms:.2f} ms a request, more than "
-            f"{limits.max_latency_factor:g} x the stable model's {stable.mean_ms:.2f} ms (deploy.canary.max_latency_factor)"
+            f"{limits.max_latency_factor:g} x the stable model's {stable.mean_ms:.2f} ms "
+            "(deploy.canary.max_latency_factor)"
         )
     if failures:
         return CanaryVerdict(False, tuple(failures))

@@ -78,7 +78,10 @@ def push(tool: str, reference: str) -> str:
     with tempfile.TemporaryDirectory() as folder:
         if Path(tool).name == "podman":
             digest_file = Path(folder) / "digest"
-            run([tool, "push", *tls(tool), "--digestfile", str(digest_file), reference], f"pushing {reference}")
+            run(
+                [tool, "push", *tls(tool), "--digestfile", str(digest_file), reference],
+                f"pushing {reference}",
+            )
             return digest_file.read_text().strip()
     run([tool, "push", reference], f"pushing {reference}")
     [found] = json.loads(run([tool, "image", "inspect", reference], "reading the digest"))

@@ -1,6 +1,6 @@
-"""Rollouts on Kubernetes: the overlay (deploy/kubernetes/overlays/<overlay>) rendered with `kubectl kustomize`,
-given the new image, applied with `kubectl apply`, waited for with `kubectl rollout status`, smoke-tested
-through its Service; and undone when anything fails.
+"""Rollouts on Kubernetes: the overlay (deploy/kubernetes/overlays/<overlay>) rendered with
+`kubectl kustomize`, given the new image, applied with `kubectl apply`, waited for with
+`kubectl rollout status`, smoke-tested through its Service; and undone when anything fails.
 
 Strategies: rolling (the Deployment updated in place, maxUnavailable 0), blue-green (the idle colour's
 Deployment brought up beside the live one and checked through the preview Service, then the Service's
@@ -33,12 +33,16 @@ VERSION = "model-version"
 
 def kubectl(*arguments: str, stdin: str | None = None) -> str:
     try:
-        result = subprocess.run(["kubectl", *arguments], input=stdin, capture_output=True, text=True, check=False)
+        result = subprocess.run(
+            ["kubectl", *arguments], input=stdin, capture_output=True, text=True, check=False
+        )
     except FileNotFoundError:
         raise DeployError("kubectl is not installed: the kubernetes target needs it") from None
     if result.returncode != 0:
         lines = (result.stderr or result.stdout).strip().splitlines()
-        raise DeployError(f"kubectl {arguments[0]} failed: {lines[-1] if lines else f'exit code {result.returncode}'}")
+        raise DeployError(
+            f"kubectl {arguments[0]} failed: {lines[-1] if lines else f'exit code {result.returncode}'}"
+        )
     return result.stdout
 
 
@@ -56,7 +60,9 @@ def one(docs: list[dict[str, Any]], kind: str, name: str = PROJECT) -> dict[str,
     raise DeployError(f"the overlay renders no {kind} named {name}")
 
 
-def with_image(deployment: dict[str, Any], image: str, version: str, name: str, labels: dict[str, str]) -> dict[str, Any]:
+def with_image(
+    deployment: dict[str, Any], image: str, version: str, name: str, labels: dict[str, str]
+) -> dict[str, Any]:
     """A copy of the Deployment named `name`, its pods labelled `labels` too, running image."""
     changed = copy.deepcopy(deployment)
     changed["metadata"]["name"] = name
@@ -87,7 +93,24 @@ def annotation(namespace: str, name: str) -> str | None:
     return json.loads(found)["metadata"].get("annotations", {}).get(VERSION) if found.strip() else None
 
 
-def roll_out(paths: Paths, config: DeploySettings, image: str, version: str, cases: list[GoldenCase], say: Say) -> str | None:
+def live_colour(namespace: str) -> str | None:
+    """The colour the Service sends traffic to (blue-green); None before the first blue-green rollout."""
+    found = kubectl("get", "service", PROJECT, "-n", namespace, "--ignore-not-found", "-o", "json")
+    return json.loads(found or "{}").get("spec", {}).get("selector", {}).get("colour")
+
+
+def serving(paths: Paths, config: DeploySettings) -> str | None:
+    """The model version the target serves now, from its Deployments' annotation; None: nothing yet."""
+    namespace = one(rendered(paths, config), "Deployment")["metadata"].get("namespace", "default")
+    if config.strategy != "blue-green":
+        return annotation(namespace, PROJECT)
+    colour = live_colour(namespace)
+    return annotation(namespace, f"{PROJECT}-{colour}") if colour else None
+
+
+def roll_out(
+    paths: Paths, config: DeploySettings, image: str, version: str, cases: list[GoldenCase], say: Say
+) -> str | None:
     """Serve version from image by the configured strategy; the version served before (None: nothing)."""
     docs = rendered(paths, config)
     deployment, service = one(docs, "Deployment"), one(docs, "Service")
@@ -122,8 +145,7 @@ def blue_green(
     config: DeploySettings,
     say: Say,
 ) -> str | None:
-    live = json.loads(kubectl("get", "service", PROJECT, "-n", namespace, "--ignore-not-found", "-o", "json") or "{}")
-    colour = live.get("spec", {}).get("selector", {}).get("colour")
+    colour = live_colour(namespace)
     idle = COLOURS[1] if colour == COLOURS[0] else COLOURS[0]
     before = annotation(namespace, f"{PROJECT}-{colour}") if colour else None
     preview = copy.deepcopy(service)

@@ -19,7 +19,7 @@ from ..errors import DeployError
 from ..io.datasets import GoldenCase
 from ..settings import DeploySettings
 from . import smoke
-from .service import LocalService, ServiceClient
+from .service import LocalService, ServiceClient, client_version
 
 Say = Callable[[str], None]
 
@@ -34,7 +34,9 @@ def smoke_test(client: ServiceClient, cases: list[GoldenCase], version: str, rou
         raise DeployError(f"version {version} failed its smoke test: {'; '.join(found)}")
 
 
-def start(service: LocalService, version: str, cases: list[GoldenCase], settings: DeploySettings, say: Say) -> None:
+def start(
+    service: LocalService, version: str, cases: list[GoldenCase], settings: DeploySettings, say: Say
+) -> None:
     """No service runs: start one with this version, and smoke-test it (stopped again if it fails)."""
     say(f"no service runs on {service.url}: starting one with version {version}")
     client = service.start(uri(version), settings.smoke.timeout_s)
@@ -52,7 +54,9 @@ def stage(client: ServiceClient, version: str, cases: list[GoldenCase], timeout_
     while (candidate := client.admin("GET", "/models")["candidate"])["state"] == "loading":
         if time.monotonic() > deadline:
             client.admin("DELETE", "/candidate")
-            raise DeployError(f"version {version} did not load within {timeout_s:g} s (deploy.smoke.timeout_s)")
+            raise DeployError(
+                f"version {version} did not load within {timeout_s:g} s (deploy.smoke.timeout_s)"
+            )
         time.sleep(0.2)
     if candidate["state"] == "failed":
         client.admin("DELETE", "/candidate")
@@ -77,7 +81,9 @@ def swap(client: ServiceClient, version: str, cases: list[GoldenCase]) -> None:
     client.admin("DELETE", "/previous")
 
 
-def canary(client: ServiceClient, version: str, stable: str, settings: DeploySettings, say: Say) -> CanaryVerdict:
+def canary(
+    client: ServiceClient, version: str, stable: str, settings: DeploySettings, say: Say
+) -> CanaryVerdict:
     """Give the candidate its share of requests until it has answered enough of them or the window ends;
     judge it on what the service's metrics say the two versions did meanwhile."""
     limits = settings.canary
@@ -123,18 +129,23 @@ def _since(now: dict[str, VersionFigures], before: dict[str, VersionFigures], ve
     current = now.get(version, VersionFigures(version, 0, 0, 0.0))
     earlier = before.get(version, VersionFigures(version, 0, 0, 0.0))
     return VersionFigures(
-        version, current.requests - earlier.requests, current.errors - earlier.errors, current.seconds - earlier.seconds
+        version,
+        current.requests - earlier.requests,
+        current.errors - earlier.errors,
+        current.seconds - earlier.seconds,
     )
 
 
-def roll_out(service: LocalService, version: str, cases: list[GoldenCase], settings: DeploySettings, say: Say) -> str | None:
+def roll_out(
+    service: LocalService, version: str, cases: list[GoldenCase], settings: DeploySettings, say: Say
+) -> str | None:
     """Serve version on the local target by the configured strategy; the version served before (None when
     no service ran). A DeployError leaves the service serving what it served before."""
     if service.pid() is None:
         if port_answers(service):
             raise DeployError(
-                f"{service.url} answers, but not a service deploy started (no {service.paths.shown(service.pid_file)}); "
-                "stop it, or set deploy.local.port"
+                f"{service.url} answers, but not a service deploy started "
+                f"(no {service.paths.shown(service.pid_file)}); stop it, or set deploy.local.port"
             )
         start(service, version, cases, settings, say)
         return None
@@ -155,6 +166,11 @@ def roll_out(service: LocalService, version: str, cases: list[GoldenCase], setti
     swap(client, version, cases)
     say(f"swapped: version {version} serves every request (version {before} unloaded)")
     return before
+
+
+def serving(service: LocalService) -> str | None:
+    """The version the local target serves now; None when no service runs (or it is not ready)."""
+    return client_version(service.client()) if service.pid() is not None else None
 
 
 def port_answers(service: LocalService) -> bool:

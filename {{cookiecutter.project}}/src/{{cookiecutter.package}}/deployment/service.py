@@ -42,7 +42,9 @@ class ServiceClient:
         except urllib.error.HTTPError as error:
             return error.code, _decoded(error.read(), error.headers.get_content_type())
         except (urllib.error.URLError, OSError) as error:
-            raise DeployError(f"the service at {self.url} does not answer {method} {path} ({error})") from None
+            raise DeployError(
+                f"the service at {self.url} does not answer {method} {path} ({error})"
+            ) from None
 
     def admin(self, method: str, path: str, body: Any = None) -> Any:
         status, answer = self.call(method, f"/admin{path}", body)
@@ -71,7 +73,11 @@ class LocalService:
         self.paths = paths
         self.settings = settings
         folder = paths.deployment
-        self.pid_file, self.log, self.token_file = folder / "service.pid", folder / "service.log", folder / "admin-token"
+        self.pid_file, self.log, self.token_file = (
+            folder / "service.pid",
+            folder / "service.log",
+            folder / "admin-token",
+        )
         self.url = f"http://{settings.host}:{settings.port}"
 
     def pid(self) -> int | None:
@@ -94,7 +100,8 @@ class LocalService:
         write_atomic(self.token_file, lambda tmp: tmp.write_text(token))  # mkstemp's file: owner only
         command = [
             sys.executable, "-m", __package__.split(".")[0], "serve", "--model", model,
-            "--host", self.settings.host, "--port", str(self.settings.port), "--admin-token-file", str(self.token_file),
+            "--host", self.settings.host, "--port", str(self.settings.port),
+            "--admin-token-file", str(self.token_file),
         ]  # fmt: skip
         with self.log.open("ab") as log:
             process = subprocess.Popen(
@@ -116,7 +123,9 @@ class LocalService:
                 )
             if time.monotonic() > deadline:
                 self._kill(process.pid)
-                raise DeployError(f"the service was not ready within {timeout_s:g} s (see {self.paths.shown(self.log)})")
+                raise DeployError(
+                    f"the service was not ready within {timeout_s:g} s (see {self.paths.shown(self.log)})"
+                )
             time.sleep(0.2)
         write_atomic(self.pid_file, lambda tmp: tmp.write_text(str(process.pid)))
         return client
@@ -165,4 +174,3 @@ def client_version(client: ServiceClient) -> str | None:
         return client.serving()
     except DeployError:
         return None
-

@@ -47,7 +47,10 @@ def read_raw(path: Path, contract: Contract) -> pd.DataFrame:
 def read_columns(path: Path, contract: Contract, columns: list[str]) -> pd.DataFrame:
     """A CSV file's columns, typed as the contract says (any other column as text); one line per problem."""
     _require_file(path)
-    dtypes = {name: PANDAS_TYPES[contract.columns[name].type] if name in contract.columns else "str" for name in columns}
+    dtypes = {
+        name: PANDAS_TYPES[contract.columns[name].type] if name in contract.columns else "str"
+        for name in columns
+    }
     try:
         frame = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""])
     except pd.errors.EmptyDataError:

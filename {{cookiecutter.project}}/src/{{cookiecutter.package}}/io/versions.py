@@ -73,8 +73,9 @@ def change_request() -> str | None:
 
 
 def off_default_branch(root: Path, default_branch: str) -> str | None:
-    """Why this build is not one of the default branch (a pull request, another branch); None when it is."""
+    """Why this build is not one of the default branch ("in a GitHub pull request", "on branch x, not main");
+    None when it is."""
     if request := change_request():
-        return f"a {request}"
+        return f"in a {request}"
     branch = git_branch(root)
-    return None if branch == default_branch else f"branch {branch or '(none)'}, not {default_branch}"
+    return None if branch == default_branch else f"on branch {branch or '(none)'}, not {default_branch}"

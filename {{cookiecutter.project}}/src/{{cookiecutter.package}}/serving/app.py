@@ -119,7 +119,9 @@ def create_app(
             probabilities = served.chosen.backend.positive_probability(records).tolist()
         except Exception as error:  # a model that fails on a request: counted against its version
             metrics.observe_model(served.version, "error", time.perf_counter() - started)
-            log.error("model version %s failed on a request: %s: %s", served.version, type(error).__name__, error)
+            log.error(
+                "model version %s failed on a request: %s: %s", served.version, type(error).__name__, error
+            )
             return json_response({"detail": "the model failed on this request", "errors": []}, 500)
         metrics.observe_model(served.version, "ok", time.perf_counter() - started)
         predictions = []

@@ -88,14 +88,14 @@ class Models:
         self._random = random.Random(seed)
 
     def pick(self) -> ServedModel | None:
-        """The model for one request: the candidate for `share` of them once it is loaded, else the stable one."""
+        """The model for one request: the candidate for `share` of them once loaded, else the stable one."""
         candidate = self.candidate.model if self.candidate else None
         if candidate is not None and self.share > 0 and self._random.random() < self.share:
             return candidate
         return self.stable.model
 
     def stage(self, loader: Loader) -> None:
-        """Load a candidate beside the stable model (replacing any earlier candidate); it takes no request yet."""
+        """Load a candidate beside the stable model (replacing an earlier one); it takes no request yet."""
         self.share = 0.0
         self.candidate = ModelSlot("candidate")
         self.candidate.load_in_background(loader)

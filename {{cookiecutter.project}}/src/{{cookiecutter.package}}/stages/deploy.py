@@ -9,6 +9,7 @@ back to `previous`, the previous model serving, exit 1 with the reason; reports/
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from ..artefacts import Comparison, Deployment
@@ -28,9 +29,22 @@ def outputs(paths: Paths) -> list[Path]:
     return [paths.deploy_report, paths.mlruns]
 
 
-def run(paths: Paths) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--stop",
+        action="store_true",
+        help="stop the local target's service (the one deploy started) and exit; deploys nothing",
+    )
+
+
+def run(paths: Paths, stop: bool = False) -> None:
     settings, contract = load_checked(paths)
     config = settings.deploy
+    if stop:
+        service = LocalService(paths, config.local)
+        stopped = service.stop()
+        print(f"deploy: {'stopped the service on' if stopped else 'no service runs on'} {service.url}")
+        return
     require_default_branch(paths, "deploy")
     comparison = Comparison.read(paths.comparison)
     steps: list[str] = []
@@ -64,22 +78,24 @@ def run(paths: Paths) -> None:
         )
     cases = read_golden(paths.golden, contract)
     built: dict[str, str] = {}
-    before = None
+    service = LocalService(paths, config.local)
+    before: str | None = None
     try:
+        before = local.serving(service) if config.target == "local" else kubernetes.serving(paths, config)
         if config.target == "kubernetes" or config.image.push:
             built = image.build_and_push(paths, config, version, say)
         if config.target == "local":
-            before = local.roll_out(LocalService(paths, config.local), version, cases, config, say)
+            local.roll_out(service, version, cases, config, say)
         else:
-            before = kubernetes.roll_out(paths, config, built["image"], version, cases, say)
+            kubernetes.roll_out(paths, config, built["image"], version, cases, say)
         if built:
             image.mark_champion(built["image"], config, say)
     except DeployError as failure:
         roll_back(paths, config, failure, say)
         report("rolled_back", before, before, reasons=(str(failure),), **built)
         raise DeployError(f"deploy: version {version} rolled back: {failure}") from None
-    report("deployed" if before != version else "unchanged", before, version, **built)
     say(f"version {version} serves ({config.target}, {config.strategy})")
+    report("deployed" if before != version else "unchanged", before, version, **built)
 
 
 def roll_back(paths: Paths, config: DeploySettings, failure: DeployError, say: local.Say) -> None:

@@ -67,7 +67,7 @@ def run(paths: Paths, show: str | None = None) -> None:
         return
     for name in ORDER:
         if name in DEFAULT_BRANCH_ONLY and (reason := off_default_branch(paths.root, DEFAULT_BRANCH)):
-            print(f"==> {name}: skipped on {reason}", flush=True)
+            print(f"==> {name}: skipped {reason}", flush=True)
             continue
         print(f"==> {name}", flush=True)
         stage(name).run(paths)

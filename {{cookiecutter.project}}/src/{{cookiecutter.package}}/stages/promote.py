@@ -25,7 +25,7 @@ def outputs(paths: Paths) -> list[Path]:
 def require_default_branch(paths: Paths, stage: str) -> None:
     """Refuse, in one line, to touch production from a pull request or another branch."""
     if reason := off_default_branch(paths.root, DEFAULT_BRANCH):
-        raise UserError(f"{stage}: refused on {reason}: only the {DEFAULT_BRANCH} branch changes production")
+        raise UserError(f"{stage}: refused {reason}: only the {DEFAULT_BRANCH} branch changes production")
 
 
 def run(paths: Paths) -> None:
