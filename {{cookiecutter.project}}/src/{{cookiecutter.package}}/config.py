@@ -131,10 +131,10 @@ class Paths:
         """Records whose class every model must get right: the model tests' and the deploy smoke test's."""
         return self.root / "data" / "golden.csv"
 
-    @property
-    def deployment(self) -> Path:
-        """The local deploy target's service: its pid file, log and admin token (not in git)."""
-        return self.root / ".deploy"
+    def deployment(self, state_dir: str = ".deploy") -> Path:
+        """The local deploy target's service state: its pid file, log and admin token (not in git);
+        state_dir (deploy.local.state_dir) relative to the project, absolute, or under ~."""
+        return self.root / Path(state_dir).expanduser()
 
     @property
     def deploy_report(self) -> Path:

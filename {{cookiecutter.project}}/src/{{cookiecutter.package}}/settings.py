@@ -121,6 +121,7 @@ class SmokeSettings(Strict):
 class LocalDeploySettings(Strict):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    state_dir: str = Field(".deploy", min_length=1)
 
 
 class ImageSettings(Strict):

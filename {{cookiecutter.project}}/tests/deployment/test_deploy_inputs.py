@@ -33,7 +33,7 @@ def test_bad_deploy_settings_are_one_line_and_touch_nothing(
     error = capsys.readouterr().err
     assert error.startswith(f"error: {registry.paths.params}: {expected}"), error
     assert len(error.splitlines()) == 1
-    assert not registry.paths.deployment.exists()
+    assert not registry.paths.deployment().exists()
     assert not registry.paths.deploy_report.exists()
 
 
@@ -46,7 +46,7 @@ def test_a_kept_model_is_not_deployed(registry, capsys):
 
     assert capsys.readouterr().out == "deploy: nothing to deploy: compare decided keep for version 2\n"
     assert Deployment.read(registry.paths.deploy_report).outcome == "skipped"
-    assert not registry.paths.deployment.exists()
+    assert not registry.paths.deployment().exists()
 
 
 def test_a_port_taken_by_another_program_is_refused(registry, capsys, deploy_settings):
@@ -75,6 +75,6 @@ def test_a_service_that_never_gets_ready_is_stopped(registry, capsys, deploy_set
     error = capsys.readouterr().err
     assert len(error.splitlines()) == 1, error
     assert "the service was not ready within 0.5 s (see .deploy/service.log)" in error
-    assert not (registry.paths.deployment / "service.pid").exists()
+    assert not (registry.paths.deployment() / "service.pid").exists()
     with socket.socket() as probe:
         assert probe.connect_ex((HOST, port)) != 0  # nothing was left listening

@@ -28,7 +28,7 @@ def test_deploy_started_the_service_with_the_champion(live):
     assert live.service.pid() is not None
     assert live.client.serving() == "1"
     assert Deployment.read(live.paths.deploy_report).outcome == "deployed"
-    assert (live.paths.deployment / "service.log").is_file()
+    assert (live.paths.deployment() / "service.log").is_file()
 
 
 def test_blue_green_swaps_under_load_without_a_failed_request(live, traffic):

@@ -150,7 +150,7 @@ def test_pull_requests_and_other_branches_never_change_production(stage, registr
     )
     assert registry.aliases() == {"champion": "1"}
     assert not registry.paths.deploy_report.exists()
-    assert not registry.paths.deployment.exists()
+    assert not registry.paths.deployment().exists()
 
 
 def test_an_unreachable_registry_is_an_error(registry, monkeypatch, capsys):

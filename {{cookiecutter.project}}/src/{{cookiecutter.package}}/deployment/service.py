@@ -72,7 +72,7 @@ class LocalService:
     def __init__(self, paths: Paths, settings: LocalDeploySettings) -> None:
         self.paths = paths
         self.settings = settings
-        folder = paths.deployment
+        self.folder = folder = paths.deployment(settings.state_dir)
         self.pid_file, self.log, self.token_file = (
             folder / "service.pid",
             folder / "service.log",
@@ -95,7 +95,7 @@ class LocalService:
     def start(self, model: str, timeout_s: float) -> ServiceClient:
         """Start `serve` with model, detached, and wait until it is ready; a DeployError (and nothing left
         running) when it does not get there."""
-        self.paths.deployment.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(parents=True, exist_ok=True)
         token = secrets.token_urlsafe(32)
         write_atomic(self.token_file, lambda tmp: tmp.write_text(token))  # mkstemp's file: owner only
         command = [
