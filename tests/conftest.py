@@ -1,66 +1,22 @@
-"""Baking helpers shared by the template's tests.
+"""Fixtures shared by the template's tests (helpers live in baking.py and tools.py).
 
 The expensive thing, a baked default project with its environment installed and its pipeline run,
-is made once per session. Every baked project that runs uses one uv cache and one venv
-(build/venvs/py<version>), so a warm session installs nothing.
+is made once per session.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cookiecutter.main import cookiecutter
 
-TEMPLATE = Path(__file__).resolve().parents[1]
-BUILD = TEMPLATE / "build"
-DEFAULTS = {"project": "income-classifier", "package": "income_classifier"}
-UV = str(Path(sys.executable).with_name("uv"))
-"""The uv pinned by the template's own lock file, whatever `uv` is first on PATH."""
-
-QUIET_TOOLS = {
-    "MLFLOW_DISABLE_TELEMETRY": "true",
-    "DVC_NO_ANALYTICS": "1",
-    "UV_COMPILE_BYTECODE": "1",
-    "UV_PYTHON_DOWNLOADS": "never",
-    "UV_NO_PROGRESS": "1",
-}
-
-Bake = Callable[..., Path]
-
-
-def bake_into(output_dir: Path, **answers: str) -> Path:
-    """Generate a project with cookiecutter's API; returns the project folder."""
-    return Path(cookiecutter(str(TEMPLATE), no_input=True, extra_context=answers, output_dir=str(output_dir)))
+from baking import DEFAULTS, Bake, bake_into, run
+from tools import UV
 
 
 @pytest.fixture
 def bake(tmp_path: Path) -> Bake:
     return lambda **answers: bake_into(tmp_path, **answers)
-
-
-def project_env(python: str = "3.11") -> dict[str, str]:
-    """Environment for running a baked project: the shared venv, quiet tools, no MLflow server."""
-    env = {key: value for key, value in os.environ.items() if key != "MLFLOW_TRACKING_URI"}
-    env.update(QUIET_TOOLS)
-    env["UV_PROJECT_ENVIRONMENT"] = str(BUILD / "venvs" / f"py{python.replace('.', '')}")
-    env.pop("VIRTUAL_ENV", None)
-    return env
-
-
-def run(command: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: int = 600):
-    """Run a command in a baked project; fail the test with its output if it fails."""
-    result = subprocess.run(command, cwd=cwd, env=env or project_env(), capture_output=True, text=True, timeout=timeout)
-    if result.returncode != 0:
-        pytest.fail(
-            f"{' '.join(command)} exited {result.returncode}\n"
-            f"--- stdout\n{result.stdout[-6000:]}\n--- stderr\n{result.stderr[-6000:]}"
-        )
-    return result
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from cookiecutter.exceptions import FailedHookException
 
-from conftest import TEMPLATE, Bake
+from baking import TEMPLATE, Bake
 
 REJECTED = {
     "slug-with-bang": ({"project_name": "9 bad!"}, "project: '9-bad!' is not a valid slug"),

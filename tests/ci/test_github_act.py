@@ -16,11 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from ci.conftest import ci_env, git
-from ci.definitions import stage_commands
+from baking import DEFAULTS
+from ci.definitions import PROJECT, default_branch_stages, project_stages, stage_commands
 from ci.github.runner import ActRun, require_act, run_act
-from ci.test_definitions import PROJECT, default_branch_stages, project_stages
-from conftest import DEFAULTS
+from ci.projects import ci_env, git
 
 # Uploads in one job, downloads in the next, the way actions/upload-artifact and download-artifact v4
 # lay files out; the refs do not matter, the runner maps every ref of these actions to its stand-in.

@@ -22,12 +22,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ci.conftest import ci_env, commit_params
+from ci.definitions import PROJECT, default_branch_stages, project_stages, stage_commands
 from ci.definitions import gitlab_jobs as jobs_in_order
-from ci.definitions import stage_commands
 from ci.gitlab import runner
 from ci.gitlab.runner import GitlabRun, gitlab_jobs, plan_gitlab, require_gitlab_ci_local, run_gitlab
-from ci.test_definitions import PROJECT, default_branch_stages, project_stages
+from ci.projects import ci_env, commit_params
 
 CLI = f"uv run --no-sync {PROJECT}"
 VARIABLES = ci_env()

