@@ -34,14 +34,14 @@ LINT_JVM = "-Xms64m,-Xmx1g,-XX:TieredStopAtLevel=1,-XX:+UseSerialGC"  # npm-groo
 class JenkinsRun:
     """The outcome of one harness run: the JSON report's parts and the console log."""
 
-    result: str  # SUCCESS, UNSTABLE, FAILURE or ABORTED
+    result: str  # SUCCESS, UNSTABLE or FAILURE
     returncode: int  # 0 SUCCESS, 3 UNSTABLE, 1 otherwise
-    stages: list[dict[str, Any]]  # {name, status, parent, kind}, in the order run or skipped
-    steps: list[dict[str, Any]]  # {stage, type, args}; sh also has script, dir, exit_code
+    stages: list[dict[str, Any]]  # {name, status}, in the order run or skipped
+    steps: list[dict[str, Any]]  # {stage, type, args} (stage None in the pipeline's post); sh: script, exit_code
     post: list[dict[str, Any]]  # {scope, condition} of the post blocks that ran
     log: str  # console output, credentials masked as ****
     error: str | None  # the error that failed the build, if any
-    report: dict[str, Any]  # the whole report (agent, options, parameters, triggers, ...)
+    report: dict[str, Any]  # the whole report (also agent and options)
 
     def sh_commands(self) -> list[str]:
         """The scripts of the `sh` steps, in the order they ran."""
@@ -51,7 +51,7 @@ class JenkinsRun:
         return [step for step in self.steps if step["type"] == type_]
 
     def stage_status(self, name: str) -> str:
-        """success, failed, unstable, aborted, 'skipped (when)' or 'not run'."""
+        """success, failed, unstable, 'skipped (when)' or 'not run'."""
         for stage in self.stages:
             if stage["name"] == name:
                 return stage["status"]
@@ -86,21 +86,17 @@ def run_jenkinsfile(
     branch: str,
     change_id: str | None = None,
     change_target: str = "main",
-    tag: str | None = None,
     env: dict[str, str] | None = None,
     credentials: dict[str, dict[str, str]] | None = None,
-    params: dict[str, Any] | None = None,
-    previous_result: str | None = None,
     cache_dir: Path | None = None,
     timeout: int = 1200,
 ) -> JenkinsRun:
     """Run `jenkinsfile` in `workdir` as a multibranch Jenkins job would build `branch`.
 
     As in Jenkins: a change request (`change_id`) is built with BRANCH_NAME=PR-<id>, CHANGE_ID,
-    CHANGE_TARGET and CHANGE_BRANCH=branch; a tag is built with BRANCH_NAME=TAG_NAME=tag.
-    `credentials` maps ids to {"type": "string", "value"} | {"type": "usernamePassword",
-    "username", "password"} | {"type": "file", "content"}; `params` overrides parameter defaults;
-    `previous_result` is the previous build's result, for post changed/fixed/regression.
+    CHANGE_TARGET and CHANGE_BRANCH=branch. The steps see this process's environment less what would
+    steer them from outside (tools.scrubbed_environ), QUIET_TOOLS, then `env`.
+    `credentials` maps ids to {"type": "usernamePassword", "username", "password"}.
     `cache_dir` is Job Cacher's storage; pass the same folder to successive builds to carry their caches
     (a new temporary folder per build when None).
     """
@@ -108,9 +104,7 @@ def run_jenkinsfile(
     added = _java_env(process_env)
     # The JVM settings are for the harness only: it drops them from the pipeline's environment.
     process_env["HARNESS_DROP_ENV"] = ",".join(added)
-    if tag:
-        process_env.update(BRANCH_NAME=tag, TAG_NAME=tag)
-    elif change_id:
+    if change_id:
         process_env.update(
             BRANCH_NAME=f"PR-{change_id}", CHANGE_ID=str(change_id), CHANGE_TARGET=change_target, CHANGE_BRANCH=branch
         )
@@ -129,14 +123,11 @@ def run_jenkinsfile(
             "--report",
             str(report_path),
         ]
-        for option, value in (("--credentials", credentials), ("--params", params)):
-            if value is not None:
-                path = Path(tmp) / f"{option[2:]}.json"
-                path.touch(mode=0o600)
-                path.write_text(json.dumps(value))
-                command += [option, str(path)]
-        if previous_result:
-            command += ["--previous-result", previous_result]
+        if credentials is not None:
+            path = Path(tmp) / "credentials.json"
+            path.touch(mode=0o600)
+            path.write_text(json.dumps(credentials))
+            command += ["--credentials", str(path)]
         command.append(str(Path(jenkinsfile).resolve()))
 
         returncode, log = run_bounded(command, cwd=workdir, env=process_env, timeout=timeout)
