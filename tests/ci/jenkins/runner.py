@@ -1,11 +1,15 @@
-"""Run a declarative Jenkinsfile with the Groovy harness, and lint it with npm-groovy-lint.
+"""Run a declarative Jenkinsfile with the Groovy harness (harness.groovy), and lint it with npm-groovy-lint.
 
-No Jenkins server is available to the tests, so `harness.groovy` stands in for one: it evaluates
-the `pipeline { }` block and runs its `sh` steps for real (see its header for what it does not do).
+    from ci.jenkins.runner import lint_jenkinsfiles, require_tool, run_jenkinsfile
 
-Tools, for a CI install script (Debian bookworm, Node 20):
-    apt-get update -qq && apt-get install -y -qq groovy     # Groovy 2.4.21, needs a JDK (17 here)
-    npm install -g npm-groovy-lint@16                       # 16.2.0; bundles CodeNarc, runs offline
+    require_tool("groovy")                             # pytest: skip without it (fail when $CI is set)
+    run = run_jenkinsfile(project / "Jenkinsfile", project, branch="feature/x", change_id="7")
+    assert run.result == "SUCCESS", run.log
+    run.stage_status("Promote")  # "skipped (when)"
+    run.sh_commands()            # ["uv sync --locked", "uv run --no-sync income-classifier validate", ...]
+    lint_jenkinsfiles([project / "Jenkinsfile"])  # {path: []}
+
+What the harness implements, what it does not, and how to add a step: tests/ci/README.md.
 """
 
 from __future__ import annotations
@@ -130,12 +134,7 @@ def run_jenkinsfile(
             command += ["--credentials", str(path)]
         command.append(str(Path(jenkinsfile).resolve()))
 
-        returncode, log = run_bounded(command, cwd=workdir, env=process_env, timeout=timeout)
-        if returncode is None:
-            raise TimeoutError(f"Jenkinsfile run exceeded {timeout}s; log so far:\n{log[-6000:]}")
-        if not report_path.exists():
-            raise RuntimeError(f"the harness wrote no report (exit {returncode}):\n{log[-6000:]}")
-        report = json.loads(report_path.read_text())
+        returncode, log, report = _run_for_report(command, workdir, process_env, timeout, report_path)
 
     return JenkinsRun(
         result=report["result"],
@@ -147,6 +146,18 @@ def run_jenkinsfile(
         error=report["error"],
         report=report,
     )
+
+
+def _run_for_report(
+    command: list[str], cwd: Path | str, env: dict[str, str], timeout: int, report: Path
+) -> tuple[int, str, dict[str, Any]]:
+    """Run a tool that writes a JSON report: (exit code, log, report); a timeout or no report raises."""
+    returncode, log = run_bounded(command, cwd=cwd, env=env, timeout=timeout)
+    if returncode is None:
+        raise TimeoutError(f"{Path(command[0]).name} exceeded {timeout}s; log so far:\n{log[-6000:]}")
+    if not report.exists():
+        raise RuntimeError(f"{Path(command[0]).name} wrote no report (exit {returncode}):\n{log[-6000:]}")
+    return returncode, log, json.loads(report.read_text())
 
 
 def lint_jenkinsfiles(paths: list[Path], *, timeout: int = 300) -> dict[Path, list[str]]:
@@ -172,12 +183,7 @@ def lint_jenkinsfiles(paths: list[Path], *, timeout: int = 300) -> dict[Path, li
         output = Path(tmp) / "lint.json"
         command = [executable, "--noserver", "--javaexecutable", str(java), f"--javaoptions={LINT_JVM}"]
         command += ["--loglevel", "error", "--failon", "none", "--output", str(output), *map(str, copies)]
-        returncode, log = run_bounded(command, cwd=tmp, env=env, timeout=timeout)
-        if returncode is None:
-            raise TimeoutError(f"npm-groovy-lint exceeded {timeout}s:\n{log[-3000:]}")
-        if not output.exists():
-            raise RuntimeError(f"npm-groovy-lint failed (exit {returncode}):\n{log}")
-        report = json.loads(output.read_text())
+        _, _, report = _run_for_report(command, tmp, env, timeout, output)
     findings: dict[Path, list[str]] = {file: [] for file in files}
     for name, result in report.get("files", {}).items():
         findings.setdefault(copies.get(Path(name).resolve(), Path(name).resolve()), []).extend(
