@@ -50,9 +50,9 @@ def git_identity() -> list[str]:
 
 def init_git() -> str:
     if shutil.which("git") is None:
-        return "skipped git: git is not installed (run `git init -b main` yourself later)"
+        return f"skipped git: git is not installed (run `git init -b {ANSWERS['_default_branch']}` yourself later)"
     try:
-        run_git("init", "--quiet", "--initial-branch=main")
+        run_git("init", "--quiet", f"--initial-branch={ANSWERS['_default_branch']}")
         run_git("add", "--all")
         run_git(
             *git_identity(),
@@ -67,7 +67,7 @@ def init_git() -> str:
     except subprocess.CalledProcessError as error:
         reason = (error.stderr or error.stdout or "").strip().splitlines()
         return f"skipped git commit: {reason[-1] if reason else error}"
-    return "git: repository initialised on branch main with a first commit"
+    return f"git: repository initialised on branch {ANSWERS['_default_branch']} with a first commit"
 
 
 def use_dvc_without_git() -> str:
@@ -84,7 +84,7 @@ def next_steps() -> str:
             f"Next steps for {ANSWERS['project_name']}:",
             f"  cd {ANSWERS['project']}",
             "  make setup      # uv sync --locked: installs the environment",
-            "  make pipeline   # what CI runs: validate, lint, test, repro, model-tests, report",
+            f"  make pipeline   # what CI runs, every stage in order (`{ANSWERS['project']} pipeline --list`)",
             "  make mlflow-ui  # browse runs and the registered model",
         ]
     )

@@ -1,11 +1,13 @@
 """Baking a project from the template and running commands in it.
 
-Every baked project that runs uses one uv cache and one venv (build/venvs/py<version>), so a warm
-session installs nothing.
+Every baked project that runs uses one uv cache and one venv per pytest-xdist worker
+(build/venvs/py<version>-<worker>): jobs install the project into it, so two workers running pipelines at
+once must not share one. A warm session installs nothing.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -28,12 +30,10 @@ def bake_into(output_dir: Path, **answers: str) -> Path:
 
 
 def project_env(python: str = "3.11") -> dict[str, str]:
-    """Environment for running a baked project: the shared venv, quiet tools, nothing steering from outside."""
-    return {
-        **scrubbed_environ(),
-        **QUIET_TOOLS,
-        "UV_PROJECT_ENVIRONMENT": str(BUILD / "venvs" / f"py{python.replace('.', '')}"),
-    }
+    """Environment for running a baked project: this worker's venv, quiet tools, nothing steering from outside."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    venv = f"py{python.replace('.', '')}" + (f"-{worker}" if worker else "")
+    return {**scrubbed_environ(), **QUIET_TOOLS, "UV_PROJECT_ENVIRONMENT": str(BUILD / "venvs" / venv)}
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: int = 600):

@@ -33,6 +33,7 @@ DEFAULT_TREE = {
     "pyproject.toml",
     "src/{package}/__init__.py",
     "src/{package}/__main__.py",
+    "src/{package}/artefacts.py",
     "src/{package}/cli.py",
     "src/{package}/config.py",
     "src/{package}/contract.py",
@@ -42,30 +43,34 @@ DEFAULT_TREE = {
     "src/{package}/core/drift.py",
     "src/{package}/core/features.py",
     "src/{package}/core/latency.py",
-    "src/{package}/core/metrics.py",
     "src/{package}/core/models.py",
     "src/{package}/core/payloads.py",
     "src/{package}/core/report.py",
     "src/{package}/core/request_schema.py",
+    "src/{package}/core/scoring.py",
     "src/{package}/core/slo.py",
     "src/{package}/core/split.py",
-    "src/{package}/core/verdict.py",
+    "src/{package}/core/validation_messages.py",
     "src/{package}/errors.py",
     "src/{package}/io/__init__.py",
     "src/{package}/io/datasets.py",
     "src/{package}/io/expectations.py",
     "src/{package}/io/files.py",
+    "src/{package}/io/mlflow_store.py",
+    "src/{package}/io/model_files.py",
     "src/{package}/io/registry.py",
     "src/{package}/io/remote.py",
+    "src/{package}/io/tools.py",
+    "src/{package}/io/validated.py",
     "src/{package}/io/tracking.py",
     "src/{package}/io/versions.py",
     "src/{package}/serving/__init__.py",
     "src/{package}/serving/app.py",
     "src/{package}/serving/backends.py",
     "src/{package}/serving/locustfile.py",
-    "src/{package}/serving/metrics.py",
-    "src/{package}/serving/model_source.py",
     "src/{package}/serving/process.py",
+    "src/{package}/serving/prometheus.py",
+    "src/{package}/serving/requests.py",
     "src/{package}/settings.py",
     "src/{package}/stages/__init__.py",
     "src/{package}/stages/compare.py",
@@ -81,7 +86,6 @@ DEFAULT_TREE = {
     "src/{package}/stages/repro.py",
     "src/{package}/stages/serve.py",
     "src/{package}/stages/test.py",
-    "src/{package}/stages/tools.py",
     "src/{package}/stages/train.py",
     "src/{package}/stages/validate.py",
     "src/{package}/yamlfile.py",
@@ -91,16 +95,17 @@ DEFAULT_TREE = {
     "tests/core/test_drift.py",
     "tests/core/test_features.py",
     "tests/core/test_latency.py",
-    "tests/core/test_metrics.py",
     "tests/core/test_models.py",
     "tests/core/test_payloads.py",
     "tests/core/test_report.py",
     "tests/core/test_request_schema.py",
+    "tests/core/test_scoring.py",
     "tests/core/test_slo.py",
     "tests/core/test_split.py",
-    "tests/core/test_verdict.py",
+    "tests/core/test_validation_messages.py",
     "tests/io/test_datasets.py",
     "tests/io/test_remote.py",
+    "tests/io/test_tools.py",
     "tests/io/test_versions.py",
     "tests/model/conftest.py",
     "tests/model/golden.csv",
@@ -111,21 +116,24 @@ DEFAULT_TREE = {
     "tests/serving/conftest.py",
     "tests/serving/test_app.py",
     "tests/serving/test_backends.py",
+    "tests/serving/test_connections.py",
     "tests/serving/test_fuzz.py",
+    "tests/stages/conftest.py",
     "tests/stages/test_compare.py",
     "tests/stages/test_compare_server.py",
     "tests/stages/test_loadtest.py",
     "tests/stages/test_repro.py",
     "tests/stages/test_serve.py",
-    "tests/stages/test_tools.py",
     "tests/stages/test_validate.py",
+    "tests/test_artefacts.py",
+    "tests/test_bad_input.py",
     "tests/test_cli.py",
     "tests/test_contract.py",
     "tests/test_settings.py",
     "uv.lock",
 }
 CI_TREE = {
-    "github": {".github/workflows/ci.yml"},
+    "github": {".github/workflows/ci.yml", ".github/actions/setup/action.yml", ".github/zizmor.yml"},
     "gitlab": {".gitlab-ci.yml"},
     "jenkins": {"Jenkinsfile"},
 }
@@ -136,6 +144,7 @@ COMBINATIONS = {
     "ci:github python:3.12": {"ci": "github", "python_version": "3.12"},
     "ci:gitlab python:3.13": {"ci": "gitlab", "python_version": "3.13", "project": "churn-model", "package": "churn"},
     "ci:jenkins": {"ci": "jenkins"},
+    "branch:trunk": {"_default_branch": "trunk"},
     "awkward-text": {
         "project_name": 'O\'Brien "Lab" — naïve models',
         "project": "obrien-lab",
@@ -210,13 +219,13 @@ def test_python_files_compile(baked):
             compile(text, name, "exec")
 
 
-def test_project_is_a_git_repository_with_one_commit_on_main(baked):
-    project, _ = baked
+def test_project_is_a_git_repository_with_one_commit_on_the_default_branch(baked):
+    project, answers = baked
 
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=project, capture_output=True, text=True, check=True).stdout.strip()
 
-    assert git("branch", "--show-current") == "main"
+    assert git("branch", "--show-current") == answers.get("_default_branch", "main")
     assert git("rev-list", "--count", "HEAD") == "1"
     assert git("status", "--porcelain") == ""
 
@@ -231,3 +240,25 @@ def test_the_service_dockerfile_is_hadolint_clean_and_pins_the_chosen_python(bak
     python = answers.get("python_version", "3.11")
     [base] = [line for line in dockerfile.read_text().splitlines() if line.startswith("FROM python:")]
     assert re.fullmatch(rf"FROM python:{re.escape(python)}\.\d+-slim-bookworm", base), base
+
+
+def test_the_default_branch_and_the_uv_version_come_from_one_answer_each(bake: Bake):
+    project = bake(_default_branch="trunk", _uv_version="0.13.7")
+    workflow = yaml.safe_load((project / ".github" / "workflows" / "ci.yml").read_text())
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads the key `on` as true
+    assert triggers["push"]["branches"] == ["trunk"]
+    assert workflow["jobs"]["promote"]["if"].endswith("github.ref == 'refs/heads/trunk'")
+    setup = yaml.safe_load((project / ".github" / "actions" / "setup" / "action.yml").read_text())
+    assert setup["runs"]["steps"][0]["with"]["version"] == "0.13.7"
+    jenkinsfile = (project / "Jenkinsfile").read_text()
+    assert "branch 'trunk'" in jenkinsfile
+    assert "defaultBranch: 'trunk'" in jenkinsfile
+    assert 'DEFAULT_BRANCH = "trunk"' in (project / "src" / "income_classifier" / "config.py").read_text()
+    assert yaml.safe_load((project / ".gitlab-ci.yml").read_text())["default"]["image"].startswith(
+        "ghcr.io/astral-sh/uv:0.13.7-"
+    )
+    assert "FROM ghcr.io/astral-sh/uv:0.13.7 AS uv" in (project / "Dockerfile").read_text()
+    for name, text in text_files(project):
+        if name.endswith((".yml", ".yaml", "Jenkinsfile", "Dockerfile", "Makefile")):
+            assert not re.search(r"\bmain\b", text), name
+            assert "0.13.9" not in text, name

@@ -20,8 +20,13 @@ QUIET_TOOLS = {
     "UV_COMPILE_BYTECODE": "1",
     "UV_PYTHON_DOWNLOADS": "never",
     "UV_NO_PROGRESS": "1",
+    # Two workers share two cores: a model's OpenMP threads, or a project's own pytest workers, would only
+    # compete with the other worker (a test that runs the project's suite asks for its workers itself).
+    "OMP_NUM_THREADS": "1",
+    "PYTEST_ADDOPTS": "--numprocesses=0",
 }
-"""Settings every baked project and every CI job gets: no telemetry, no downloads of Python, no progress bars."""
+"""Settings every baked project and every CI job gets: no telemetry, no downloads of Python, no progress bars,
+one thread and one pytest worker per job."""
 
 STEERING = {
     "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTEST_ADDOPTS", "PYTEST_CURRENT_TEST", "PYTEST_XDIST_WORKER",

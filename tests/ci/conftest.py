@@ -11,14 +11,21 @@ from pathlib import Path
 import pytest
 
 from baking import bake_into
-from ci.projects import clone, commit_params, git, set_aside_unit_tests
-from defects import shuffle_labels
+from ci.projects import clone, git, set_aside_unit_tests
+from defects import DEFECTS
 
 
 @pytest.fixture(scope="session")
 def ci_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The default project as a user pushes it: generated, committed, never run."""
-    return bake_into(tmp_path_factory.mktemp("ci"))
+    """The default project as a user pushes it, generated and never run, with one more commit that sets its
+    unit tests aside: the runs here are about the pipeline, and the project's whole suite runs once, in
+    test_generated_project.py. The `test` stage still runs the tests that stay (settings, and tests/model/,
+    which the model-tests stage runs)."""
+    project = bake_into(tmp_path_factory.mktemp("ci"))
+    set_aside_unit_tests(project)
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "Unit tests set aside")
+    return project
 
 
 @pytest.fixture(scope="session")
@@ -43,26 +50,12 @@ def corrupted_data_project(ci_project: Path, tmp_path_factory: pytest.TempPathFa
     return project
 
 
-@pytest.fixture
-def registry_project(ci_project: Path, tmp_path: Path) -> Path:
-    """The same project, unit tests set aside, after a commit that trains a weaker model than the default."""
-    project = clone(ci_project, tmp_path / "registry" / ci_project.name)
-    set_aside_unit_tests(project)
-    git(project, "add", "-A")
-    git(project, "commit", "-qm", "Unit tests set aside")
-    commit_params(project, "A small model", max_iter=50, max_leaf_nodes=8)
-    return project
-
-
 @pytest.fixture(scope="session")
 def shuffled_labels_project(ci_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The same project after a commit that shuffles the labels: data valid, model worthless.
-
-    Most unit tests are set aside (tests/model stays) so the run reaches the model tests quickly.
-    """
+    """The same project after a commit that shuffles the labels (DEFECTS["shuffled-labels"]): data valid,
+    model worthless."""
     project = clone(ci_project, tmp_path_factory.mktemp("shuffled") / ci_project.name)
-    shuffle_labels(project)
-    set_aside_unit_tests(project)
-    git(project, "add", "-A")
-    git(project, "commit", "-qm", "Shuffled labels")
+    inject, _ = DEFECTS["shuffled-labels"]
+    inject(project)
+    git(project, "commit", "-qam", "Shuffled labels")
     return project

@@ -35,7 +35,7 @@ def pipeline_constant(project: Path, name: str) -> list[str]:
 
 def project_stages(project: Path) -> list[str]:
     """The source of truth: the stages the project's own `pipeline` command runs, in order."""
-    return pipeline_constant(project, "STAGES")
+    return pipeline_constant(project, "ORDER")
 
 
 def default_branch_stages(project: Path) -> list[str]:
@@ -106,3 +106,35 @@ def gitlab_stages(pipeline: dict, project: str) -> list[str]:
         (line for job in gitlab_jobs(pipeline) for line in _as_list(pipeline[job].get("script"))),
         project,
     )
+
+
+def github_artifacts(job: dict) -> tuple[dict[str, set[str]], set[str]]:
+    """A job's artifacts: {uploaded name: its paths (without trailing /)}, and the names it downloads."""
+    uploads: dict[str, set[str]] = {}
+    downloads: set[str] = set()
+    for step in job.get("steps", []):
+        uses, options = step.get("uses", ""), step.get("with", {})
+        if uses.startswith("actions/upload-artifact@"):
+            paths = {line.strip().rstrip("/") for line in str(options["path"]).splitlines() if line.strip()}
+            uploads.setdefault(options["name"], set()).update(paths)
+        elif uses.startswith("actions/download-artifact@"):
+            downloads.add(options["name"])
+    return uploads, downloads
+
+
+def gitlab_job(pipeline: dict, name: str) -> dict:
+    """A job with its `extends:` templates merged in, as GitLab does (hashes deep-merged, the job's own last)."""
+    job = pipeline[name]
+    merged: dict = {}
+    for parent in _as_list(job.get("extends")):
+        merged = _deep_merge(merged, gitlab_job(pipeline, parent))
+    return _deep_merge(merged, {key: value for key, value in job.items() if key != "extends"})
+
+
+def _deep_merge(base: dict, over: dict) -> dict:
+    merged = dict(base)
+    for key, value in over.items():
+        merged[key] = (
+            _deep_merge(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
+        )
+    return merged

@@ -28,7 +28,7 @@ def clone(project: Path, target: Path) -> Path:
 
 
 def ci_env() -> dict[str, str]:
-    """What every front-end passes to its jobs: the shared venv and quiet tools."""
+    """What every front-end passes to its jobs: this worker's venv and quiet tools."""
     env = project_env()
     return {key: env[key] for key in ("UV_PROJECT_ENVIRONMENT", *QUIET_TOOLS)}
 

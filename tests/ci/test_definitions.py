@@ -15,16 +15,19 @@ from pathlib import Path
 import pytest
 import yaml
 
-from baking import TEMPLATE, bake_into
+from baking import TEMPLATE, bake_into, run
 from ci.definitions import (
     PROJECT,
     default_branch_stages,
+    github_artifacts,
     github_jobs,
     github_stages,
+    gitlab_job,
     gitlab_stages,
     project_stages,
     stage_commands,
 )
+from tools import UV
 
 BIN = Path(sys.executable).parent
 
@@ -37,6 +40,14 @@ def project(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def ci_stages(project: Path) -> list[str]:
     return project_stages(project)
+
+
+@pytest.fixture(scope="module")
+def plan(project: Path) -> dict[str, dict]:
+    """`<project> pipeline --plan`: each CI stage, the stages it reads and the paths it hands on."""
+    run([UV, "sync", "--locked"], project)
+    printed = run([UV, "run", "--no-sync", PROJECT, "pipeline", "--plan"], project).stdout
+    return {entry["stage"]: entry for entry in json.loads(printed)}
 
 
 def load(path: Path) -> dict:
@@ -70,8 +81,8 @@ def zizmor(*paths: Path) -> list[dict]:
     return json.loads(result.stdout)
 
 
-def test_zizmor_finds_nothing_in_the_generated_workflows(project: Path):
-    findings = zizmor(*sorted((project / ".github" / "workflows").glob("*.yml")))
+def test_zizmor_finds_nothing_in_the_generated_workflows_and_actions(project: Path):
+    findings = zizmor(*sorted((project / ".github").glob("*/**/*.yml")))
     assert findings == [], [f["ident"] for f in findings]
 
 
@@ -127,7 +138,7 @@ def test_default_branch_stages_are_gated_to_main_in_every_definition(project: Pa
             {"if": '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $CI_PIPELINE_SOURCE != "merge_request_event"'}
         ]
         block = jenkinsfile[jenkinsfile.index(f"stage('{stage.capitalize()}')") :]
-        assert block.index("branch 'main'") < block.index(f"{PROJECT} {stage}")
+        assert block.index("branch 'main'") < block.index(f"cli '{stage}'")
     # Which runs actually skip them is checked by executing each definition (main and pull request).
 
 
@@ -159,11 +170,13 @@ def test_every_github_job_is_hardened(project: Path):
     assert {need for need in gated if f"needs.{need}.result" in checked["PROMOTE"]} == gated
 
 
-def test_workflow_pins_carry_a_version_comment(project: Path):
-    text = (project / ".github" / "workflows" / "ci.yml").read_text()
-    for line in text.splitlines():
-        if "uses:" in line and "@" in line:
-            assert "# v" in line, line
+def test_workflow_and_action_pins_are_full_shas_with_a_version_comment(project: Path):
+    files = sorted((project / ".github").glob("*/**/*.yml"))
+    assert {path.parent.name for path in files} >= {"workflows", "setup"}
+    for path in files:
+        for line in path.read_text().splitlines():
+            if "uses:" in line and "@" in line:
+                assert re.search(r"@[0-9a-f]{40} # v\d", line), f"{path.name}: {line}"
 
 
 def test_gitlab_pipeline_has_rules_pinned_images_cache_and_junit(project: Path):
@@ -175,10 +188,48 @@ def test_gitlab_pipeline_has_rules_pinned_images_cache_and_junit(project: Path):
     assert ":" in image
     assert not image.endswith(":latest")
     assert pipeline["default"]["cache"][0]["key"]["files"] == ["uv.lock"]
-    assert pipeline["test"]["artifacts"]["reports"]["junit"] == "reports/junit/*.xml"
-    assert pipeline["test"]["artifacts"]["when"] == "always"
+    test = gitlab_job(pipeline, "test")
+    assert test["artifacts"]["reports"]["junit"] == "reports/junit/unit.xml"
+    assert test["artifacts"]["when"] == "always"
 
 
 def test_stage_commands_ignore_other_projects_and_tools():
     commands = ["uv sync --locked", "uv run --no-sync other lint", f"uv run --no-sync {PROJECT} lint\necho done"]
     assert stage_commands(commands, PROJECT) == ["lint"]
+
+
+def artifact_paths(paths) -> set[str]:
+    return {str(path).rstrip("/") for path in paths}
+
+
+def test_github_jobs_hand_on_what_each_stage_outputs_and_get_what_it_reads(project: Path, plan: dict):
+    workflow = load(project / ".github" / "workflows" / "ci.yml")
+    for stage, entry in plan.items():
+        uploads, downloads = github_artifacts(workflow["jobs"][stage])
+        outputs = artifact_paths(entry["outputs"])
+        assert uploads == ({stage: outputs} if outputs else {}), stage  # one artifact, named after the stage
+        read = {name for name in entry["reads"] if plan[name]["outputs"]}
+        assert downloads == read, stage
+
+
+def test_gitlab_jobs_hand_on_what_each_stage_outputs_and_need_what_it_reads(project: Path, plan: dict):
+    pipeline = load(project / ".gitlab-ci.yml")
+    assert pipeline["stages"] == list(plan)  # one stage each, named as the CLI names them
+    order = list(plan)
+    for position, (stage, entry) in enumerate(plan.items()):
+        job = gitlab_job(pipeline, stage)
+        assert job["stage"] == stage
+        assert artifact_paths(job.get("artifacts", {}).get("paths", [])) == artifact_paths(entry["outputs"]), stage
+        needs = {need if isinstance(need, str) else need["job"]: need for need in job["needs"]}
+        with_artifacts = {name for name, need in needs.items() if isinstance(need, str) or need["artifacts"]}
+        assert with_artifacts == {name for name in entry["reads"] if plan[name]["outputs"]}, stage
+        if position:
+            assert order[position - 1] in needs, f"{stage} does not wait for {order[position - 1]}"
+
+
+def test_hand_off_checks_catch_a_missing_output(project: Path, plan: dict):
+    workflow = load(project / ".github" / "workflows" / "ci.yml")
+    [upload] = [step for step in workflow["jobs"]["repro"]["steps"] if "upload-artifact" in step.get("uses", "")]
+    upload["with"]["path"] = upload["with"]["path"].replace("mlruns/\n", "")
+    uploads, _ = github_artifacts(workflow["jobs"]["repro"])
+    assert uploads["repro"] != artifact_paths(plan["repro"]["outputs"])

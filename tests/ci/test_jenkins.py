@@ -38,11 +38,16 @@ def job_caches(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("jenkins-caches")
 
 
+MAIN = pytest.mark.xdist_group("jenkins-main")
+"""Tests that read main's build or its Job Cacher storage: on one worker, which builds main once."""
+
+
 @pytest.fixture(scope="module")
 def main_build(ci_project: Path, tmp_path_factory, job_caches: Path) -> JenkinsRun:
     return build(ci_project, tmp_path_factory.mktemp("jenkins-main") / "ws", branch="main", cache_dir=job_caches)
 
 
+@MAIN
 def test_main_runs_every_stage_green(main_build: JenkinsRun):
     assert main_build.result == "SUCCESS", main_build.log[-4000:]
     assert set(statuses(main_build).values()) == {"success"}
@@ -50,16 +55,19 @@ def test_main_runs_every_stage_green(main_build: JenkinsRun):
     assert "repro: done." in main_build.log
 
 
+@MAIN
 def test_main_promotes_the_first_model_and_saves_the_store_for_later_builds(main_build: JenkinsRun, job_caches: Path):
     assert "compare: challenger version 1 against no champion: first" in main_build.log
     assert "promote: champion -> version 1" in main_build.log
     assert (job_caches / "main" / "mlflow-store" / "mlflow.db").is_file()
 
 
+@MAIN
 def test_jenkins_runs_the_same_stages_in_the_same_order(main_build: JenkinsRun, ci_project: Path):
     assert stage_commands(main_build.sh_commands(), PROJECT) == project_stages(ci_project)
 
 
+@MAIN
 def test_reports_are_published(main_build: JenkinsRun):
     junit = main_build.steps_of("junit")
     assert [step["stage"] for step in junit] == ["Test", "Model tests"]
@@ -68,6 +76,7 @@ def test_reports_are_published(main_build: JenkinsRun):
     assert "reports/**" in str(archived[0]["args"])
 
 
+@MAIN
 def test_a_change_request_compares_against_mains_champion_and_never_promotes(
     ci_project: Path, tmp_path: Path, main_build: JenkinsRun, job_caches: Path
 ):
@@ -91,7 +100,7 @@ def test_a_failing_unit_test_stops_the_build_at_test(broken_project: Path, tmp_p
     assert run.returncode != 0
     found = statuses(run)
     assert found["Test"] == "failed"
-    assert found["Train"] == found["Report"] == "not run"
+    assert found["Repro"] == found["Report"] == "not run"
     stages = project_stages(broken_project)
     assert stage_commands(run.sh_commands(), PROJECT) == stages[: stages.index("test") + 1]
     assert "test_deliberately_broken" in run.log
@@ -111,7 +120,7 @@ def test_tracking_credentials_are_bound_only_when_configured_and_never_shown(ci_
     assert "s3cr3t-value" not in run.log
     assert "repro user=bot pass=****" in run.log
     assert "compare user=bot pass=****" in run.log
-    assert [step["stage"] for step in run.steps_of("withCredentials")] == ["Train", "Compare", "Promote"]
+    assert [step["stage"] for step in run.steps_of("withCredentials")] == ["Repro", "Compare", "Promote"]
 
 
 def test_jenkinsfiles_lint_clean(ci_project: Path):
@@ -138,6 +147,7 @@ PLUGINS = {
 }
 
 
+@MAIN
 def test_every_plugin_the_generated_jenkinsfile_uses_is_in_plugins_txt(main_build: JenkinsRun, ci_project: Path):
     listed = {
         line.strip() for line in (TEMPLATE / "jenkins" / "plugins.txt").read_text().splitlines()

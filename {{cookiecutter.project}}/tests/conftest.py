@@ -1,18 +1,34 @@
-"""Shared fixtures: the shipped contract and params, samples of the real data, a project copy."""
+"""Shared fixtures: the shipped contract and params, samples of the real data, copies of the project.
+
+What is expensive (training a model, running `repro`) happens once per test run, in session-scoped
+fixtures; a test that changes such a project works on its own copy.
+"""
 
 from __future__ import annotations
 
+import os
+
+# pytest-xdist runs a worker per core: a model's own OpenMP threads would only compete with the other
+# worker (HistGradientBoosting trains ten times slower on a busy 2-core machine). Set before scikit-learn
+# loads; the subprocesses tests start (dvc, serve, locust) inherit it.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 import shutil
 import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
 from {{ cookiecutter.package }}.config import Paths
 from {{ cookiecutter.package }}.contract import Contract, load_contract
+from {{ cookiecutter.package }}.io import registry
 from {{ cookiecutter.package }}.io.datasets import read_raw
 from {{ cookiecutter.package }}.io.versions import BRANCH_VARIABLES
+from {{ cookiecutter.package }}.serving.app import ServedModel
+from {{ cookiecutter.package }}.serving.backends import choose_backend
 from {{ cookiecutter.package }}.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,27 +71,97 @@ def sample(raw: pd.DataFrame) -> pd.DataFrame:
     return raw.sample(n=2000, random_state=0).reset_index(drop=True)
 
 
-@pytest.fixture
-def project(tmp_path: Path, raw: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> Paths:
-    """A copy of this project in tmp_path (3,000 rows of data, its own MLflow store), as cwd.
-
-    A git repository on main, seen as outside CI whatever CI runs these tests.
-    """
+def copy_project(target: Path, raw: pd.DataFrame) -> Paths:
+    """This project's files and 3,000 rows of its data in target: a git repository on main."""
     for name in PROJECT_FILES:
-        source, target = ROOT / name, tmp_path / name
-        target.parent.mkdir(parents=True, exist_ok=True)
+        source, copy = ROOT / name, target / name
+        copy.parent.mkdir(parents=True, exist_ok=True)
         if source.is_dir():
-            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "cache", "tmp"))
+            shutil.copytree(source, copy, ignore=shutil.ignore_patterns("__pycache__", "cache", "tmp"))
         else:
-            shutil.copy2(source, target)
-    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=tmp_path, check=True)  # DVC works inside git
-    paths = Paths(tmp_path)
+            shutil.copy2(source, copy)
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=target, check=True)  # DVC works inside git
+    paths = Paths(target)
     paths.raw_data.parent.mkdir(parents=True)
     raw.sample(n=3000, random_state=1).to_csv(paths.raw_data, index=False)
-    monkeypatch.chdir(tmp_path)
+    return paths
+
+
+@pytest.fixture(scope="session")
+def seed_store(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Paths], Paths]:
+    """seed_store(paths): put an empty MLflow store, its schema made, in the project's mlruns/.
+
+    A new sqlite store runs MLflow's migrations, seconds each time: tests that train start from a copy
+    of one migrated store instead.
+    """
+    import mlflow
+
+    empty = tmp_path_factory.mktemp("empty-store") / "mlflow.db"
+    mlflow.MlflowClient(tracking_uri=f"sqlite:///{empty}").search_experiments()
+
+    def seed(paths: Paths) -> Paths:
+        paths.mlruns.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(empty, paths.mlruns / "mlflow.db")
+        return paths
+
+    return seed
+
+
+def outside_ci(monkeypatch: pytest.MonkeyPatch, root: Path) -> None:
+    """Work in root, with the embedded MLflow store, seen as outside CI whatever CI runs these tests."""
+    monkeypatch.chdir(root)
     for name in ("MLFLOW_TRACKING_URI", *CI_CONTEXT):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def project(tmp_path: Path, raw: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> Paths:
+    """A copy of this project in tmp_path (3,000 rows of data, its own MLflow store), as cwd."""
+    paths = copy_project(tmp_path, raw)
+    outside_ci(monkeypatch, tmp_path)
     return paths
+
+
+@pytest.fixture(scope="session")
+def build_project(
+    tmp_path_factory: pytest.TempPathFactory, raw: pd.DataFrame, seed_store: Callable[[Paths], Paths]
+) -> Callable[[str, Callable[[Paths], None]], Paths]:
+    """build_project(name, steps): a project copy with an empty store in which steps(paths) ran, as cwd
+    and outside CI; for session fixtures that do something expensive once (`reproduced`)."""
+
+    def build(name: str, steps: Callable[[Paths], None]) -> Paths:
+        paths = seed_store(copy_project(tmp_path_factory.mktemp(name), raw))
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            outside_ci(monkeypatch, paths.root)
+            steps(paths)
+        return paths
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def reproduced(build_project: Callable[[str, Callable[[Paths], None]], Paths]) -> Paths:
+    """A project copy in which `repro` ran once: data validated and split, a model trained, evaluated and
+    registered as version 1. Tests read it, or change a copy of it (`copy_of`)."""
+    from {{ cookiecutter.package }}.cli import main
+
+    def repro(_: Paths) -> None:
+        assert main(["repro"]) == 0
+
+    return build_project("reproduced", repro)
+
+
+@pytest.fixture
+def copy_of(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """copy_of(paths): a whole copy of a project (its DVC cache and outputs too) in tmp_path, as cwd."""
+
+    def copy(paths: Paths) -> Paths:
+        target = tmp_path / "copy"
+        shutil.copytree(paths.root, target, symlinks=True)
+        outside_ci(monkeypatch, target)
+        return Paths(target)
+
+    return copy
 
 
 @pytest.fixture(scope="session")
@@ -85,8 +171,8 @@ def served_project(tmp_path_factory: pytest.TempPathFactory, raw: pd.DataFrame, 
     Independent of `repro` (the test stage runs before it in CI): the shipped model settings, 3,000 rows.
     """
     from {{ cookiecutter.package }}.core.models import build_model
+    from {{ cookiecutter.package }}.io import model_files
     from {{ cookiecutter.package }}.io.datasets import labels, write_split
-    from {{ cookiecutter.package }}.io.tracking import save_model
 
     paths = Paths(tmp_path_factory.mktemp("served"))
     contract = load_contract(ROOT / "data" / "contract.yaml")
@@ -100,6 +186,54 @@ def served_project(tmp_path_factory: pytest.TempPathFactory, raw: pd.DataFrame, 
         settings.train.model, contract.numeric(columns), contract.categorical(columns), settings.train.seed
     )
     model.fit(train[columns], labels(train, contract))
-    save_model(model, train[contract.input_columns()].dropna().head(5), paths.model)
+    model_files.save(model, train[contract.input_columns()].dropna().head(5), paths.model)
     write_split(test, paths.test_split)
     return paths
+
+
+@pytest.fixture(scope="session")
+def reference(served_project: Paths) -> registry.ModelReference:
+    return registry.resolve(served_project, "models/model")
+
+
+@pytest.fixture(scope="session")
+def pipeline(reference: registry.ModelReference):
+    return registry.load(reference).pipeline
+
+
+@pytest.fixture(scope="session")
+def served(reference: registry.ModelReference, pipeline, contract: Contract) -> ServedModel:
+    """The served project's model as the service serves it (ONNX Runtime, converted once)."""
+    return ServedModel(reference, choose_backend(pipeline, contract, contract.input_columns()))
+
+
+@pytest.fixture
+def live_app() -> Iterator[Callable[[Any], str]]:
+    """live_app(app): the app served by uvicorn on a free 127.0.0.1 port in this process; its base URL.
+    Stopped at the end of the test."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from {{ cookiecutter.package }}.serving.process import HOST, free_port
+
+    started: list[tuple[uvicorn.Server, threading.Thread]] = []
+
+    def serve(app: Any) -> str:
+        port = free_port()
+        server = uvicorn.Server(uvicorn.Config(app, host=HOST, port=port, log_level="warning"))
+        thread = threading.Thread(target=server.run, name="live-app", daemon=True)
+        thread.start()
+        started.append((server, thread))
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert thread.is_alive(), "the app's server stopped before it started"
+            assert time.monotonic() < deadline, "the app's server did not start within 30 s"
+            time.sleep(0.05)
+        return f"http://{HOST}:{port}"
+
+    yield serve
+    for server, thread in started:
+        server.should_exit = True
+        thread.join(timeout=15)

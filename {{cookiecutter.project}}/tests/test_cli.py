@@ -1,19 +1,50 @@
-"""The CLI: one command per stage, clear one-line errors and exit codes, no tracebacks."""
+"""The CLI: one command per stage module, clear one-line errors and exit codes, no tracebacks."""
 
+import json
+import re
 import subprocess
 import sys
 
 import pytest
 
-from {{ cookiecutter.package }}.cli import STAGES, main
+from {{ cookiecutter.package }}.cli import main, stage_help, stage_names
+from {{ cookiecutter.package }}.stages.pipeline import DEFAULT_BRANCH_ONLY, ORDER
+
+CI_STAGES = ["validate", "lint", "test", "repro", "model-tests", "loadtest", "compare", "report", "promote"]
 
 
-def test_help_lists_every_stage(capsys):
+def test_every_stage_module_is_a_command_with_its_docstring_as_help(capsys):
+    assert set(CI_STAGES) | {"prepare", "train", "evaluate", "profile", "serve", "pipeline"} == set(
+        stage_names()
+    )
     with pytest.raises(SystemExit) as exit_:
         main(["--help"])
     assert exit_.value.code == 0
-    out = capsys.readouterr().out
-    assert all(stage in out for stage in STAGES)
+    out = " ".join(capsys.readouterr().out.split())
+    for name in stage_names():
+        assert f"{name} {stage_help(name)}" in out
+    assert (
+        stage_help("train")
+        == "fit the model from params.yaml, save it, and record it in MLflow with its lineage."
+    )
+
+
+def test_help_imports_no_stage_module():
+    script = (
+        "import contextlib, io, sys\n"
+        "from {{ cookiecutter.package }}.cli import main\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['--help'])\n"
+        "print([name for name in sys.modules if name.startswith('{{ cookiecutter.package }}.stages.')])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_a_stages_own_options_are_on_its_command(capsys):
+    with pytest.raises(SystemExit):
+        main(["loadtest", "--help"])
+    assert "--url URL" in capsys.readouterr().out
 
 
 def test_unknown_stage_is_a_usage_error(capsys):
@@ -52,16 +83,33 @@ def test_training_before_prepare_says_what_to_run(project, capsys):
 
 def test_pipeline_lists_the_ci_stages_in_order(capsys):
     assert main(["pipeline", "--list"]) == 0
-    stages = capsys.readouterr().out.split()
-    assert stages == [
-        "validate",
-        "lint",
-        "test",
-        "repro",
-        "model-tests",
-        "loadtest",
-        "compare",
-        "report",
-        "promote",
-    ]
-    assert set(stages) <= set(STAGES)
+    assert capsys.readouterr().out.split() == CI_STAGES == list(ORDER)
+    assert DEFAULT_BRANCH_ONLY == ("promote",)
+
+
+def test_pipeline_plan_says_what_each_stage_reads_and_hands_on(project, capsys):
+    assert main(["pipeline", "--plan"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert [entry["stage"] for entry in plan] == CI_STAGES
+    for position, entry in enumerate(plan):
+        assert set(entry["reads"]) <= set(CI_STAGES[:position]), entry  # only earlier stages
+        assert all(not output.startswith("/") for output in entry["outputs"]), entry
+    by_stage = {entry["stage"]: entry for entry in plan}
+    assert by_stage["repro"]["outputs"] == [
+        "models", "data/prepared", "reports/evaluation.json", "reports/plots", "dvc.lock", "mlruns"
+    ]  # fmt: skip
+    assert by_stage["promote"]["default_branch_only"] is True
+    assert by_stage["report"]["reads"] == ["validate", "test", "repro", "model-tests", "loadtest", "compare"]
+
+
+def test_the_makefile_and_the_readme_follow_the_stage_modules(shipped):
+    makefile = (shipped.root / "Makefile").read_text()
+    readme = (shipped.root / "README.md").read_text()
+    order = re.search(r"The CI stages, in order: (.+)\.", readme)
+    assert order, "README.md names the CI stages in order"
+    assert re.findall(r"`([a-z-]+)`", order[1]) == list(ORDER)
+    documented = re.findall(r"^\| `([a-z-]+)` \|", readme, re.MULTILINE)
+    assert sorted(documented) == stage_names()
+    for target in ("pipeline", "repro", "test", "model-tests", "loadtest", "serve", "lint"):
+        assert re.search(rf"^{target}:.*## ", makefile, re.MULTILINE), target
+        assert f"{{ cookiecutter.project }} {target}" in makefile

@@ -40,7 +40,7 @@ def test_defaults_fill_optional_sections(tmp_path):
     [
         (
             VALID.replace("learning_rate", "learnin_rate"),
-            "train.model.hist_gradient_boosting.learnin_rate: unknown key",
+            "train.model.learnin_rate: unknown key",
         ),
         (VALID + "evaluat: {threshold: 0.5}\n", "evaluat: unknown key"),
         (

@@ -163,10 +163,19 @@ class ActRun:
         return {}
 
 
-def workflow_steps(project: Path, workflow: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(where, step) for every step of every job, and of the project's local composite actions they use."""
+def workflow_steps(project: Path, workflow: dict[str, Any], where: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """(where, step) for every step of every job, descending into what the project itself defines: its local
+    composite actions (`uses: ./path` in a step) and its local reusable workflows (`uses: ./path.yml` as a
+    job). A job that calls an external reusable workflow counts as one step: its `uses` and `with`."""
     for job_id, job in workflow.get("jobs", {}).items():
-        yield from _steps(project, job.get("steps", []), f"job {job_id!r}")
+        here = f"{where}job {job_id!r}"
+        uses = job.get("uses", "")
+        if uses.startswith("./"):
+            called = yaml.safe_load((project / uses).read_text(encoding="utf-8"))
+            yield from workflow_steps(project, called, f"{here} ({uses}), ")
+        elif uses:
+            yield here, job
+        yield from _steps(project, job.get("steps", []), here)
 
 
 def _steps(project: Path, steps: list[dict[str, Any]], where: str) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -179,11 +188,20 @@ def _steps(project: Path, steps: list[dict[str, Any]], where: str) -> Iterator[t
             yield from _steps(project, action["runs"].get("steps", []), f"{here} ({uses})")
 
 
-def local_repositories(project: Path, workflow: dict[str, Any]) -> list[str]:
-    """`--local-repository OWNER/REPO@REF=DIR` for the external actions the steps use.
+def _standin_inputs(standin: Path, path: list[str]) -> dict[str, Any]:
+    """The inputs a stand-in declares: an action's `inputs`, or a reusable workflow's `on.workflow_call.inputs`."""
+    if path and path[-1].endswith((".yml", ".yaml")):
+        called = yaml.safe_load(standin.joinpath(*path).read_text(encoding="utf-8"))
+        triggers = called.get("on", called.get(True)) or {}  # YAML 1.1 reads the key `on` as true
+        return (triggers.get("workflow_call") or {}).get("inputs") or {}
+    return yaml.safe_load(standin.joinpath(*path, "action.yml").read_text(encoding="utf-8")).get("inputs") or {}
 
-    Every `with:` key of a step that uses a stand-in must be an input its action.yml declares: a stand-in
-    implements only what the real workflows use, and anything else is refused here, before act starts.
+
+def local_repositories(project: Path, workflow: dict[str, Any]) -> list[str]:
+    """`--local-repository OWNER/REPO@REF=DIR` for the external actions and reusable workflows the jobs use.
+
+    Every `with:` key of a step (or job) that uses a stand-in must be an input the stand-in declares: a
+    stand-in implements only what the real workflows use, and anything else is refused here, before act starts.
     """
     mappings = set()
     for where, step in workflow_steps(project, workflow):
@@ -197,9 +215,9 @@ def local_repositories(project: Path, workflow: dict[str, Any]) -> list[str]:
             continue
         if repository not in STANDIN_FOR:
             raise ValueError(f"{where}: no local stand-in for {uses}: add one under {STANDINS} and to STANDIN_FOR")
-        action = yaml.safe_load(STANDIN_FOR[repository].joinpath(*path, "action.yml").read_text(encoding="utf-8"))
+        inputs = _standin_inputs(STANDIN_FOR[repository], path)
         for key in step.get("with") or {}:
-            if key not in action.get("inputs", {}):
+            if key not in inputs:
                 raise ValueError(f"{where}: input {key!r} of {uses} is not implemented by its stand-in")
         mappings.add(f"{repository}@{ref}={STANDIN_FOR[repository]}")
     return sorted(mappings)

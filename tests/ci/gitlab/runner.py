@@ -390,6 +390,7 @@ def run_gitlab(
     unset: Iterable[str] = (),
     jobs: Iterable[str] = (),
     state_dir: Path | None = None,
+    cache_dir: Path | None = None,
 ) -> GitlabRun:
     """Run the project's GitLab pipeline on `branch` with gitlab-ci-local, on the host, and report it.
 
@@ -400,6 +401,9 @@ def run_gitlab(
     merge_request: run as a merge request pipeline from `branch` into `default_branch`.
     jobs: run only these jobs (and what they need) instead of the whole pipeline.
     state_dir: where gitlab-ci-local keeps job copies, artifacts and logs; default <project>/.gitlab-ci-local.
+    cache_dir: where `cache:` is kept; pass the same folder to successive runs (each with its own state_dir,
+    so each keeps its artifacts) to share their caches as pipelines of one GitLab project do. Default: the
+    state dir's own cache/, which outlives the runs into that state dir.
     """
     project = Path(project).resolve()
     merged = {
@@ -412,8 +416,12 @@ def run_gitlab(
     try:
         state = Path(state_dir).resolve() if state_dir is not None else project / STATE_DIR
         wipe_keeping_cache(state)
+        state.mkdir(parents=True, exist_ok=True)
+        if cache_dir is not None:
+            Path(cache_dir).mkdir(parents=True, exist_ok=True)
+            (state / "cache").symlink_to(Path(cache_dir).resolve(), target_is_directory=True)
         bin_dir = state / "bin"
-        bin_dir.mkdir(parents=True)
+        bin_dir.mkdir()
         (bin_dir / "uv").symlink_to(Path(UV).resolve())
         flags = _pipeline_flags(merged, branch, default_branch, merge_request, unset)
         plan = _plan(project, state, flags)
@@ -437,7 +445,7 @@ def wipe_keeping_cache(state: Path) -> None:
     if not state.is_dir():
         return
     for path in state.iterdir():
-        if path.name != "cache":
+        if path.name != "cache" or path.is_symlink():
             shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
 
 

@@ -1,70 +1,76 @@
-"""The project's one entry point: `<project> <stage>`; each stage is a module in stages/."""
+"""The project's one entry point: `<project> <stage>`.
+
+Each stage is a module in stages/ that says what it does (its docstring), which options it takes
+(add_arguments) and how it runs (run); the command line is built from those modules.
+"""
 
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib
-import os
+import importlib.util
+import pkgutil
 import sys
 from collections.abc import Sequence
-from pathlib import Path
+from types import ModuleType
+from typing import NoReturn
 
-from .config import MODEL_NAME, PROJECT, Paths
+from . import stages
+from .config import PROJECT, Paths
 from .errors import StageError, UserError
 
-STAGES = {
-    "validate": "check data against the contract and the reference profile (a DVC stage, CI's first)",
-    "profile": "record the raw data's distributions as the value-skew reference (data/reference.json)",
-    "prepare": "load the raw data and split it into train and test sets (a DVC stage)",
-    "train": "fit the model from params.yaml and register it in MLflow (a DVC stage)",
-    "evaluate": "score the model on the test set; write metrics and plot data (a DVC stage)",
-    "lint": "ruff lint and format check (CI stage)",
-    "test": "the project's tests, with a JUnit report in reports/junit/ (CI stage)",
-    "repro": "prepare -> train -> evaluate via dvc repro, skipping what has not changed (CI stage)",
-    "model-tests": "the trained model's quality, training, behaviour and cost gates (CI stage)",
-    "compare": "the new model against the registry's champion: promote, keep or first (CI stage)",
-    "report": "gather test results, metrics and the comparison into reports/summary.md (CI stage)",
-    "promote": "move the champion alias to the compared model if compare said so; main only (CI stage)",
-    "pipeline": "every CI stage in CI's order: what CI runs, in one command",
-    "serve": "the prediction service: POST /predict, GET /health, /ready, /metrics, docs on /docs",
-    "loadtest": "load-test the service with the trained model; fail on a missed SLO (CI stage)",
-}
 
-TEST_ONLY_DELAY = "TEST ONLY: add this many milliseconds to every /predict (proves the load-test gate fails)"
+def stage_names() -> list[str]:
+    """Every stage module's command name (train, model-tests, ...), without importing any of them."""
+    return sorted(module.name.replace("_", "-") for module in pkgutil.iter_modules(stages.__path__))
 
 
-def parser() -> argparse.ArgumentParser:
-    cli = argparse.ArgumentParser(prog=PROJECT, description=__doc__)
+def stage_module(name: str) -> ModuleType:
+    return importlib.import_module(f"{stages.__name__}.{name.replace('-', '_')}")
+
+
+def stage_help(name: str) -> str:
+    """The first paragraph of a stage's docstring, read from its source: `--help` imports no stage."""
+    spec = importlib.util.find_spec(f"{stages.__name__}.{name.replace('-', '_')}")
+    source = spec.loader.get_source(spec.name)  # type: ignore[union-attr]
+    docstring = ast.get_docstring(ast.parse(source)) if source else stage_module(name).__doc__
+    return " ".join((docstring or "").split("\n\n")[0].split()).removeprefix(f"{name}: ")
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Command-line mistakes as one line (exit 2), like every other error of the CLI."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
+def parser(chosen: str | None) -> argparse.ArgumentParser:
+    """The command line: a subcommand per stage, with the options of the chosen one (only it is imported)."""
+    cli = OneLineParser(prog=PROJECT, description=__doc__.split("\n\n")[0])
     commands = cli.add_subparsers(dest="stage", required=True, metavar="stage")
-    for name, help_text in STAGES.items():
-        command = commands.add_parser(name, help=help_text, description=help_text)
-        if name == "pipeline":
-            command.add_argument("--list", action="store_true", help="print the CI stages in order and exit")
-        if name == "validate":
-            command.add_argument("--data", type=Path, help="the CSV file to check (default: the raw data)")
-        if name == "serve":
-            command.add_argument(
-                "--model",
-                default="models/model",
-                help=f"a model folder (default: %(default)s) or registry URI: models:/{MODEL_NAME}@champion",
-            )
-            command.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
-            command.add_argument("--port", type=int, default=8000, help="port to bind (default: %(default)s)")
-        if name in ("serve", "loadtest"):
-            command.add_argument("--delay-ms", type=float, default=0, metavar="MS", help=TEST_ONLY_DELAY)
+    for name in stage_names():
+        if name != chosen:
+            commands.add_parser(name, help=stage_help(name))
+            continue
+        module = stage_module(name)
+        command = commands.add_parser(
+            name,
+            help=stage_help(name),
+            description=module.__doc__,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        if hasattr(module, "add_arguments"):
+            module.add_arguments(command)
     return cli
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one stage; returns the process exit code (0 ok, 2 for a user error)."""
-    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-    os.environ.setdefault("DVC_NO_ANALYTICS", "1")
-    args = parser().parse_args(argv)
-    stage = importlib.import_module(f".stages.{args.stage.replace('-', '_')}", __package__)
-    options = {key: value for key, value in vars(args).items() if key != "stage"}
-    if options.pop("list", False):
-        print("\n".join(stage.STAGES))
-        return 0
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    chosen = arguments[0] if arguments and arguments[0] in stage_names() else None
+    options = vars(parser(chosen).parse_args(arguments))
+    stage = stage_module(options.pop("stage"))
     try:
         stage.run(Paths.here(), **options)
     except UserError as error:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT = "{{ cookiecutter.project }}"
 MODEL_NAME = PROJECT
 """Name of the experiment and of the registered model in MLflow."""
-DEFAULT_BRANCH = "main"
-"""The branch whose pipeline promotes (and, later, deploys); the CI definitions name it too."""
+DEFAULT_BRANCH = "{{ cookiecutter._default_branch }}"
+"""The branch whose pipeline promotes; the CI definitions are generated with the same name."""
+QUIET = {"MLFLOW_DISABLE_TELEMETRY": "true", "DVC_NO_ANALYTICS": "1", "GX_ANALYTICS_ENABLED": "false"}
+"""Telemetry off, for every tool the project runs and every process it starts (they inherit it)."""
+for _name, _value in QUIET.items():
+    os.environ.setdefault(_name, _value)
 
 
 @dataclass(frozen=True)
@@ -19,6 +24,11 @@ class Paths:
     @classmethod
     def here(cls) -> Paths:
         return cls(Path.cwd())
+
+    def shown(self, path: Path) -> str:
+        """A path as the user would write it: relative to the project when inside it."""
+        resolved, root = path.resolve(), self.root.resolve()
+        return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else str(path)
 
     @property
     def params(self) -> Path:
@@ -46,6 +56,12 @@ class Paths:
         """Great Expectations Data Docs (HTML) of the last validation."""
         return self.root / "reports" / "data_docs"
 
+    def checked(self, data: Path) -> tuple[Path, Path]:
+        """Where `validate --data FILE` reports on another file: its validation and Data Docs, apart from
+        the pipeline's own (reports/checked/<file name>/)."""
+        folder = self.root / "reports" / "checked" / data.stem
+        return folder / "validation.json", folder / "data_docs"
+
     @property
     def prepared(self) -> Path:
         return self.root / "data" / "prepared"
@@ -59,28 +75,35 @@ class Paths:
         return self.prepared / "test.parquet"
 
     @property
+    def models(self) -> Path:
+        return self.root / "models"
+
+    @property
     def model(self) -> Path:
-        return self.root / "models" / "model"
+        """The trained model, an MLflow model folder."""
+        return self.models / "model"
 
     @property
-    def run_info(self) -> Path:
-        return self.root / "models" / "run.json"
+    def trained(self) -> Path:
+        """Which MLflow run and registered version the trained model is (artefacts.TrainedModel)."""
+        return self.models / "run.json"
 
     @property
-    def metrics(self) -> Path:
-        return self.root / "reports" / "metrics.json"
+    def evaluation(self) -> Path:
+        """Test-set scores, overall and per slice (artefacts.Evaluation; DVC's metrics file)."""
+        return self.root / "reports" / "evaluation.json"
 
     @property
     def plots(self) -> Path:
         return self.root / "reports" / "plots"
 
     @property
-    def compare(self) -> Path:
+    def comparison(self) -> Path:
         """Champion against challenger: the decision, its reasons and every number behind it."""
         return self.root / "reports" / "compare.json"
 
     @property
-    def compare_markdown(self) -> Path:
+    def comparison_markdown(self) -> Path:
         return self.root / "reports" / "compare.md"
 
     @property
@@ -94,14 +117,18 @@ class Paths:
         return self.root / "reports" / "summary.md"
 
     @property
-    def loadtest(self) -> Path:
+    def loadtest_reports(self) -> Path:
         """locust's CSV statistics and HTML report, and the service's log, of the last load test."""
         return self.root / "reports" / "loadtest"
 
     @property
-    def loadtest_summary(self) -> Path:
-        """The load test's figures, SLOs and verdicts."""
+    def loadtest(self) -> Path:
+        """The load test's figures and SLO checks (artefacts.LoadTest)."""
         return self.root / "reports" / "loadtest.json"
+
+    @property
+    def dvc_lock(self) -> Path:
+        return self.root / "dvc.lock"
 
     @property
     def mlruns(self) -> Path:

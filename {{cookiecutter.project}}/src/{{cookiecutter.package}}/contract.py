@@ -10,8 +10,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .settings import Strict
-from .yamlfile import parse
+from .yamlfile import Strict, parse
 
 
 class Column(Strict):
@@ -60,7 +59,10 @@ class Contract(Strict):
         unknown = sorted(set(drop) - set(self.columns))
         if unknown:
             raise ValueError(f"cannot drop unknown column(s): {', '.join(unknown)}")
-        return [name for name in self.columns if name != self.label.column and name not in drop]
+        kept = [name for name in self.columns if name != self.label.column and name not in drop]
+        if not kept:
+            raise ValueError("drops every feature; the model needs at least one column to learn from")
+        return kept
 
     def input_columns(self) -> list[str]:
         """A record as the model and the service take it: every column but the label."""

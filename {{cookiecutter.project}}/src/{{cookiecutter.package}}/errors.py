@@ -21,6 +21,12 @@ class StageError(Exception):
         self.exit_code = exit_code
 
 
+class ServiceError(UserError):
+    """The service cannot serve (its model failed to load): exit code 3, for a supervisor to restart it."""
+
+    exit_code = 3
+
+
 class RegistryError(UserError):
     """A model registry or registered model that cannot be used (unreachable, missing, mismatched): exit 1.
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from .yamlfile import parse
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from .config import Paths
+from .contract import Contract, load_contract
+from .errors import UserError
+from .yamlfile import Strict, parse
 
 
 class ValidateSettings(Strict):
@@ -76,6 +75,7 @@ class ModelTestSettings(Strict):
 class ServeSettings(Strict):
     max_batch_rows: int = Field(1000, ge=1)
     max_body_bytes: int = Field(1_048_576, ge=1024)
+    body_timeout_s: float = Field(10, gt=0)
 
 
 class SloSettings(Strict):
@@ -88,7 +88,7 @@ class SloSettings(Strict):
 class LoadtestSettings(Strict):
     users: int = Field(10, ge=1)
     spawn_rate: float = Field(10, gt=0)
-    duration_s: int = Field(10, ge=1)
+    duration_s: int = Field(5, ge=1)
     payload_rows: int = Field(200, ge=1)
     startup_timeout_s: float = Field(60, gt=0)
     slo: SloSettings = SloSettings()
@@ -121,3 +121,14 @@ class Settings(Strict):
 
 def load_settings(path: Path) -> Settings:
     return parse(Settings, path)
+
+
+def load_checked(paths: Paths) -> tuple[Settings, Contract]:
+    """params.yaml and the data contract, each valid and the two consistent: what every stage checks first,
+    so that a bad setting stops it before it touches a file."""
+    settings, contract = load_settings(paths.params), load_contract(paths.contract)
+    try:
+        contract.feature_columns(settings.features.drop)
+    except ValueError as error:
+        raise UserError(f"{paths.params}: features.drop: {error}") from None
+    return settings, contract

@@ -4,7 +4,7 @@ import pytest
 from sklearn import metrics
 
 from {{ cookiecutter.package }}.core.compare import (
-    METRICS,
+    COMPARED,
     Bootstrap,
     paired_deltas,
     schema_differences,
@@ -37,7 +37,7 @@ def test_vectorised_metrics_match_scikit_learn(rows):
 def test_the_same_model_twice_has_zero_delta_and_a_zero_interval(rows):
     y, p = rows
     deltas = paired_deltas(y, p, p, 0.5, BOOTSTRAP)
-    assert set(deltas) == set(METRICS)
+    assert set(deltas) == set(COMPARED)
     for delta in deltas.values():
         assert (delta.delta, delta.low, delta.high) == (0, 0, 0)
 

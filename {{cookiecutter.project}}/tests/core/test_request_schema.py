@@ -6,12 +6,10 @@ import pytest
 from pydantic import ValidationError
 
 from {{ cookiecutter.package }}.core.request_schema import (
+    ContractLimits,
     batch_model,
     error_field,
-    known_categories,
     record_model,
-    request_columns,
-    unseen_categories,
 )
 
 RECORD = {
@@ -23,7 +21,7 @@ RECORD = {
 
 
 def test_columns_are_the_contract_without_the_label(contract):
-    assert request_columns(contract) == [name for name in contract.columns if name != "income"]
+    assert contract.input_columns() == [name for name in contract.columns if name != "income"]
     assert set(record_model(contract).model_fields) == set(RECORD)
 
 
@@ -53,12 +51,14 @@ def test_a_batch_holds_one_to_max_records(contract):
             batch.model_validate({"records": records})
 
 
-def test_counts_unseen_categories_but_not_missing_values(contract):
-    known = known_categories(contract)
-    assert unseen_categories({**RECORD, "race": "Martian", "workclass": None, "occupation": ""}, known) == [
-        "race"
-    ]
-    assert unseen_categories(RECORD, known) == []
+def test_finds_values_outside_the_contract_but_not_missing_ones(contract):
+    limits = ContractLimits(contract)
+    odd = {**RECORD, "race": "Martian", "workclass": None, "occupation": "", "age": 120, "hours_per_week": 0}
+    found = [(violation.column, violation.rule) for violation in limits.violations(odd)]
+    assert found == [("age", "above_max"), ("hours_per_week", "below_min"), ("race", "unseen_category")]
+    assert limits.violations(RECORD) == []
+    [violation] = limits.violations({**RECORD, "age": 5}, where="records[2].")
+    assert violation.message == "records[2].age: 5 is below the contract's minimum 17"
 
 
 def test_error_locations_read_as_field_paths():

@@ -6,6 +6,8 @@ stopped by the test; the local-folder remote needs nothing.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import shutil
 import socket
 import subprocess
@@ -16,23 +18,21 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package }}.cli import main
 from {{ cookiecutter.package }}.errors import UserError
 from {{ cookiecutter.package }}.io.remote import pull
+from {{ cookiecutter.package }}.serving.process import free_port
 
 
-def dvc(project, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "dvc", *args], cwd=project.root, capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
+def dvc(*args: str) -> str:
+    """`dvc args` in the current folder (the project), run in this process: DVC's own command line,
+    without an interpreter's start-up for each command."""
+    from dvc.cli import main
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        code = main(list(args))
+    assert code == 0, output.getvalue()
+    return output.getvalue()
 
 
 @pytest.fixture
@@ -82,26 +82,28 @@ def test_data_in_git_needs_no_pull(project):
 
 
 def test_tracked_data_without_a_remote_is_used_locally_or_reported_missing(project):
-    dvc(project, "add", "data/raw/adult.csv")
+    dvc("add", "data/raw/adult.csv")
     assert "pull skipped" in pull(project)
     project.raw_data.unlink()
     with pytest.raises(UserError, match="tracked by DVC but absent, and no DVC remote is configured"):
         pull(project)
 
 
-def test_push_wipe_pull_leaves_the_pipeline_up_to_date(project, tmp_path, s3_server, capfd):
-    dvc(project, "add", "data/raw/adult.csv")
-    assert main(["repro"]) == 0
-    dvc(project, "remote", "add", "-d", "folder", str(tmp_path / "remote"))
-    dvc(project, "remote", "add", "s3", "s3://datasets/income")
-    dvc(project, "remote", "modify", "s3", "endpointurl", s3_server)
-    dvc(project, "push", "-r", "folder")
-    dvc(project, "push", "-r", "s3")
+@pytest.mark.xdist_group("reproduced")
+def test_push_wipe_pull_leaves_the_pipeline_up_to_date(reproduced, copy_of, tmp_path, s3_server):
+    project = copy_of(reproduced)
+    dvc("add", "data/raw/adult.csv")
+    assert "Data and pipelines are up to date." in dvc("repro")
+    dvc("remote", "add", "-d", "folder", str(tmp_path / "remote"))
+    dvc("remote", "add", "s3", "s3://datasets/income")
+    dvc("remote", "modify", "s3", "endpointurl", s3_server)
+    dvc("push", "-r", "folder")
+    dvc("push", "-r", "s3")
 
     for remote in ("s3", "folder"):
         wipe(project)
-        dvc(project, "pull", "-r", remote)
-        assert "Data and pipelines are up to date." in dvc(project, "repro"), remote
+        dvc("pull", "-r", remote)
+        assert "Data and pipelines are up to date." in dvc("repro"), remote
 
     wipe(project)
     assert pull(project) == "data: pulled data/raw/adult.csv.dvc from the DVC remote"

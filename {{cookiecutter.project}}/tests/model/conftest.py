@@ -8,8 +8,8 @@ import pytest
 
 from {{ cookiecutter.package }}.config import Paths
 from {{ cookiecutter.package }}.contract import Contract
+from {{ cookiecutter.package }}.io import model_files
 from {{ cookiecutter.package }}.io.datasets import labels, read_split
-from {{ cookiecutter.package }}.io.tracking import load_model
 from {{ cookiecutter.package }}.settings import ModelTestSettings, Settings
 
 
@@ -22,7 +22,7 @@ def gates(settings: Settings) -> ModelTestSettings:
 def model(shipped: Paths):
     if not (shipped.model / "MLmodel").is_file():
         pytest.fail("no trained model in models/model: run `repro` before the model tests")
-    return load_model(shipped.model)
+    return model_files.load(shipped.model).pipeline
 
 
 @pytest.fixture(scope="session")

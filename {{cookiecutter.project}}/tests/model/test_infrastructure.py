@@ -42,8 +42,8 @@ def test_latency_of_a_batch(model, test, gates):
 def test_memory_to_load_the_model(shipped, gates):
     script = (
         "import resource, sys\n"
-        "from {{ cookiecutter.package }}.io.tracking import load_model\n"
-        "load_model(__import__('pathlib').Path(sys.argv[1]))\n"
+        "from {{ cookiecutter.package }}.io.model_files import load\n"
+        "load(__import__('pathlib').Path(sys.argv[1]))\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
     )
     result = subprocess.run(

@@ -1,4 +1,4 @@
-"""The served model, converted once, and a client of the real app per test."""
+"""Sample requests, and a client of the real app (with the served model) per test."""
 
 from __future__ import annotations
 
@@ -13,28 +13,14 @@ from fastapi.testclient import TestClient
 from {{ cookiecutter.package }}.config import Paths
 from {{ cookiecutter.package }}.contract import Contract
 from {{ cookiecutter.package }}.core.payloads import sample_records
-from {{ cookiecutter.package }}.core.request_schema import request_columns
 from {{ cookiecutter.package }}.io.datasets import read_split
-from {{ cookiecutter.package }}.serving import model_source
 from {{ cookiecutter.package }}.serving.app import Loader, ServedModel, create_app
-from {{ cookiecutter.package }}.serving.backends import choose_backend
 from {{ cookiecutter.package }}.settings import Settings
 
 
 @pytest.fixture(scope="session")
 def columns(contract: Contract) -> list[str]:
-    return request_columns(contract)
-
-
-@pytest.fixture(scope="session")
-def pipeline(served_project: Paths):
-    return model_source.load(model_source.resolve(served_project, "models/model"))
-
-
-@pytest.fixture(scope="session")
-def served(served_project: Paths, pipeline, contract: Contract, columns: list[str]) -> ServedModel:
-    source = model_source.resolve(served_project, "models/model")
-    return ServedModel(source, choose_backend(pipeline, contract, columns))
+    return contract.input_columns()
 
 
 @pytest.fixture(scope="session")

@@ -53,7 +53,28 @@ def test_accepts_and_counts_an_unseen_category(client, records):
     response = client.post("/predict", json={"records": [{**records[0], "native_country": "Atlantis"}] * 3})
 
     assert response.status_code == 200
-    assert metric(client, 'unseen_categories_total{column="native_country"}') == 3
+    assert response.json()["warnings"] == [
+        f"records[{index}].native_country: 'Atlantis' is not one of the contract's categories"
+        for index in range(3)
+    ]
+    assert metric(client, 'contract_violations_total{column="native_country",rule="unseen_category"}') == 3
+
+
+@pytest.mark.parametrize(
+    ("age", "rule", "warning"),
+    [
+        (-5, "below_min", "age: -5 is below the contract's minimum 17"),
+        (2**64 - 1, "above_max", f"age: {2**64 - 1} is above the contract's maximum 90"),
+    ],
+    ids=["negative", "huge"],
+)
+def test_serves_an_out_of_contract_number_and_says_so(client, records, age, rule, warning):
+    response = client.post("/predict", json={**records[0], "age": age})
+
+    assert response.status_code == 200
+    assert response.json()["predictions"][0]["label"]
+    assert response.json()["warnings"] == [warning]
+    assert metric(client, 'contract_violations_total{column="age",rule="' + rule + '"}') == 1
 
 
 def bad_requests(record: dict[str, Any]) -> list[tuple[str, Any, int, str]]:
@@ -145,6 +166,8 @@ def test_a_model_that_fails_to_load_is_reported_not_ready(contract: Contract, se
         response = client.get("/ready")
         assert response.status_code == 503
         assert response.json()["error"] == "OSError: disk on fire"
+        # Liveness fails too: a supervisor or Kubernetes restarts the service (serve itself exits, code 3).
+        assert client.get("/health").status_code == 503
 
 
 def test_metrics_count_requests_latency_and_predicted_classes(client, records):

@@ -59,7 +59,7 @@ def test_a_model_onnx_cannot_convert_is_served_by_scikit_learn(
 
     monkeypatch.setattr(backends, "convert_to_onnx", unsupported)
     chosen = choose_backend(pipeline, contract, columns)
-    client = make_client(lambda: ServedModel(served.source, chosen))
+    client = make_client(lambda: ServedModel(served.reference, chosen))
 
     health = client.get("/health").json()
     assert health["backend"] == "sklearn"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,21 +11,16 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import mlflow
 import pytest
 
 from {{ cookiecutter.package }}.cli import main
-
-from .test_compare import STRONG, WEAK, aliases, compare, train
+from {{ cookiecutter.package }}.config import Paths
+from {{ cookiecutter.package }}.serving.process import free_port
 
 pytestmark = pytest.mark.integration
 
 START_SECONDS = 120
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def healthy(url: str) -> bool:
@@ -38,17 +32,19 @@ def healthy(url: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`mlflow server` with one worker, a sqlite backend and proxied artifacts; stopped afterwards."""
+def server(tmp_path_factory: pytest.TempPathFactory, seed_store) -> Iterator[str]:
+    """`mlflow server` with one worker, a sqlite backend (made from the migrated empty store) and
+    proxied artifacts; stopped afterwards."""
     folder = tmp_path_factory.mktemp("mlflow-server")
+    backend = seed_store(Paths(folder)).mlruns / "mlflow.db"
     url = f"http://127.0.0.1:{free_port()}"
     command = [
         str(Path(sys.executable).with_name("mlflow")), "server",
         "--host", "127.0.0.1", "--port", url.rsplit(":", 1)[1], "--workers", "1",
-        "--backend-store-uri", f"sqlite:///{folder / 'mlflow.db'}",
+        "--backend-store-uri", f"sqlite:///{backend}",
         "--artifacts-destination", str(folder / "artifacts"),
     ]  # fmt: skip
-    env = os.environ | {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false", "MLFLOW_DISABLE_TELEMETRY": "true"}
+    env = os.environ | {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
     log = (folder / "server.log").open("wb")
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
@@ -68,22 +64,23 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
-def test_promote_then_keep_through_a_tracking_server(project, server, monkeypatch):
+def test_promote_then_keep_through_a_tracking_server(prepared, server, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", server)
-    assert main(["prepare"]) == 0
 
-    first = train(project, WEAK)
-    assert compare(project)["decision"] == "first"
+    first = prepared.train("weak")
+    assert prepared.compare().decision == "first"
     assert main(["promote"]) == 0
-    better = train(project, STRONG)
-    assert compare(project)["decision"] == "promote"
+    better = prepared.train("strong")
+    assert prepared.compare().decision == "promote"
     assert main(["promote"]) == 0
-    assert aliases(project) == {"champion": better, "previous": first}
+    assert prepared.aliases() == {"champion": better, "previous": first}
 
-    train(project, WEAK)
-    report = compare(project)
-    assert report["decision"] == "keep"
-    assert report["champion"]["version"] == better
+    prepared.train("weak")
+    report = prepared.compare()
+    assert report.decision == "keep"
+    assert report.champion.version == better
     assert main(["promote"]) == 0
-    assert aliases(project) == {"champion": better, "previous": first}
-    assert not (project.mlruns / "mlflow.db").exists()
+    assert prepared.aliases() == {"champion": better, "previous": first}
+    embedded = f"sqlite:///{prepared.paths.mlruns / 'mlflow.db'}"
+    local = mlflow.MlflowClient(tracking_uri=embedded, registry_uri=embedded)
+    assert local.search_registered_models() == []  # nothing went to the embedded store

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
-import sys
+import time
+from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 
+from {{ cookiecutter.package }}.artefacts import LoadTest
+from {{ cookiecutter.package }}.cli import main
 from {{ cookiecutter.package }}.config import Paths
+from {{ cookiecutter.package }}.serving.app import ServedModel, create_app
+from {{ cookiecutter.package }}.serving.backends import Chosen
+
+SLOWDOWN_S = 0.2
 
 
 @pytest.fixture(scope="module")
@@ -24,33 +30,53 @@ def short_loadtest(served_project: Paths, tmp_path_factory: pytest.TempPathFacto
     return paths
 
 
-def loadtest(paths: Paths, *options: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "{{ cookiecutter.package }}", "loadtest", *options]
-    return subprocess.run(command, cwd=paths.root, capture_output=True, text=True, timeout=120)
+class SlowedBackend:
+    """The real backend, each call held up first: a service that got slow (the whole event loop waits)."""
+
+    def __init__(self, backend: Any) -> None:
+        self.backend = backend
+        self.name = backend.name
+
+    def positive_probability(self, records: list[dict[str, Any]]) -> np.ndarray:
+        time.sleep(SLOWDOWN_S)
+        return self.backend.positive_probability(records)
 
 
-def test_a_healthy_service_passes_and_writes_the_reports(short_loadtest):
-    result = loadtest(short_loadtest)
+@pytest.fixture
+def slowed_service(served: ServedModel, contract, settings, live_app) -> str:
+    """The real app with a slowed backend, served on a free port in this process."""
+    slowed = ServedModel(served.reference, Chosen(SlowedBackend(served.chosen.backend), None))
+    return live_app(create_app(contract, settings.serve, settings.evaluate.threshold, lambda: slowed))
 
-    assert result.returncode == 0, result.stderr
-    report = json.loads(short_loadtest.loadtest_summary.read_text())
-    assert report["passed"] is True
-    assert {verdict["slo"] for verdict in report["verdicts"]} == {
+
+def test_a_healthy_service_passes_and_writes_the_reports(short_loadtest, monkeypatch, capsys):
+    monkeypatch.chdir(short_loadtest.root)
+
+    assert main(["loadtest"]) == 0, capsys.readouterr().err
+
+    report = LoadTest.read(short_loadtest.loadtest)
+    assert report.passed
+    assert report.stats.requests > 0
+    assert {check.slo for check in report.checks} == {
         "p95 latency",
         "p99 latency",
         "failure ratio",
         "throughput",
     }
-    assert (short_loadtest.loadtest / "locust_stats.csv").is_file()
-    assert (short_loadtest.loadtest / "report.html").is_file()
+    assert (short_loadtest.loadtest_reports / "locust_stats.csv").is_file()
+    assert (short_loadtest.loadtest_reports / "report.html").is_file()
+    assert "backend onnx" in (short_loadtest.loadtest_reports / "service.log").read_text()
 
 
-def test_a_slowed_service_fails_the_gate_naming_each_missed_slo(short_loadtest):
-    result = loadtest(short_loadtest, "--delay-ms", "200")
+def test_a_slowed_service_fails_the_gate_naming_each_missed_slo(
+    short_loadtest, slowed_service, monkeypatch, capsys
+):
+    monkeypatch.chdir(short_loadtest.root)
 
-    assert result.returncode == 1
-    lines = [line for line in result.stderr.splitlines() if line.startswith("loadtest: ")]
+    assert main(["loadtest", "--url", slowed_service]) == 1
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("loadtest: ")]
     assert any(
-        line.startswith("loadtest: p95 latency 2") and line.endswith(" ms > 100 ms") for line in lines
+        line.startswith("loadtest: p95 latency ") and line.endswith(" ms > 100 ms") for line in lines
     ), lines
-    assert json.loads(short_loadtest.loadtest_summary.read_text())["passed"] is False
+    assert any(line.startswith("loadtest: throughput ") for line in lines), lines
+    assert not LoadTest.read(short_loadtest.loadtest).passed

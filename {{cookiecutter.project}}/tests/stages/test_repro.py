@@ -1,38 +1,47 @@
 """End to end in a temporary copy of the project, against a real sqlite MLflow store."""
 
-import json
+import shutil
+import subprocess
+import sys
 
 import mlflow
 import pytest
 
+from {{ cookiecutter.package }}.artefacts import Evaluation, TrainedModel
 from {{ cookiecutter.package }}.cli import main
-from {{ cookiecutter.package }}.config import MODEL_NAME
+from {{ cookiecutter.package }}.config import MODEL_NAME, Paths
+from {{ cookiecutter.package }}.io import registry
 
 pytestmark = pytest.mark.integration
 
 
-def registry(uri: str) -> mlflow.MlflowClient:
+def client_of(uri: str) -> mlflow.MlflowClient:
     return mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 
-def test_repro_trains_evaluates_and_registers_then_skips_when_nothing_changed(project, capfd):
-    assert main(["repro"]) == 0
+def store(paths: Paths) -> mlflow.MlflowClient:
+    return client_of(f"sqlite:///{paths.mlruns / 'mlflow.db'}")
 
-    report = json.loads(project.metrics.read_text())
-    assert report["test"]["roc_auc"] > 0.8
-    assert set(report["slices"]["sex"]) == {"Female", "Male"}
+
+@pytest.mark.xdist_group("reproduced")
+def test_repro_trains_evaluates_and_registers_then_skips_when_nothing_changed(reproduced, monkeypatch, capfd):
+    evaluation = Evaluation.read(reproduced.evaluation)
+    assert evaluation.test["roc_auc"] > 0.8
+    assert set(evaluation.slices["sex"]) == {"Female", "Male"}
     for plot in ("roc.csv", "precision_recall.csv", "confusion.csv"):
-        assert (project.plots / plot).stat().st_size > 0
-    assert (project.model / "MLmodel").is_file()
+        assert (reproduced.plots / plot).stat().st_size > 0
+    assert (reproduced.model / "MLmodel").is_file()
+    assert TrainedModel.read(reproduced.trained).version == evaluation.model.version == "1"
 
-    client = registry(f"sqlite:///{project.mlruns / 'mlflow.db'}")
+    client = store(reproduced)
     version = client.get_model_version(MODEL_NAME, "1")
     assert version.tags["data_version"].startswith("md5:")
     run = client.get_run(version.run_id)
-    assert run.data.metrics["test_roc_auc"] == report["test"]["roc_auc"]
+    assert run.data.metrics["test_roc_auc"] == evaluation.test["roc_auc"]
     assert run.data.params["model.kind"] == "hist_gradient_boosting"
     assert {"git_commit", "data_version"} <= set(run.data.tags)
 
+    monkeypatch.chdir(reproduced.root)
     capfd.readouterr()
     assert main(["repro"]) == 0
     assert "Data and pipelines are up to date" in capfd.readouterr().out
@@ -44,14 +53,15 @@ def test_tracking_uri_switches_the_store_without_code_changes(project, tmp_path,
     monkeypatch.setenv("MLFLOW_TRACKING_URI", other)
     assert main(["prepare"]) == 0
     assert main(["train"]) == 0
-    assert registry(other).get_model_version(MODEL_NAME, "1").status == "READY"
+    assert client_of(other).get_model_version(MODEL_NAME, "1").status == "READY"
     assert not (project.mlruns / "mlflow.db").exists()
 
 
-def test_bad_data_stops_the_pipeline_at_validation_and_changes_nothing(project, capfd):
-    assert main(["repro"]) == 0
+@pytest.mark.xdist_group("reproduced")
+def test_bad_data_stops_the_pipeline_at_validation_and_changes_nothing(reproduced, copy_of, capfd):
+    project = copy_of(reproduced)
     before = {
-        path: path.read_bytes() for path in (project.metrics, project.run_info, project.model / "MLmodel")
+        path: path.read_bytes() for path in (project.evaluation, project.trained, project.model / "MLmodel")
     }
     good = project.raw_data.read_text()
     project.raw_data.write_text(good.replace(",Male,", ",Robot,", 5))
@@ -63,5 +73,57 @@ def test_bad_data_stops_the_pipeline_at_validation_and_changes_nothing(project, 
     assert "sex: expected one of Female, Male; found 5 other values (e.g. 'Robot'" in out.out
     assert "Running stage 'prepare'" not in out.out
     assert {path: path.read_bytes() for path in before} == before
-    client = registry(f"sqlite:///{project.mlruns / 'mlflow.db'}")
-    assert len(client.search_model_versions(f"name='{MODEL_NAME}'")) == 1
+    assert len(store(project).search_model_versions(f"name='{MODEL_NAME}'")) == 1
+
+
+@pytest.mark.xdist_group("reproduced")
+def test_a_copied_project_trains_compares_promotes_and_serves_in_its_own_place(reproduced, copy_of):
+    """The embedded store records absolute paths; a moved or copied project (a CI cache restored in another
+    build directory) still reads and writes its own mlruns/ only."""
+    before = {path: path.stat().st_mtime_ns for path in reproduced.root.rglob("*") if path.is_file()}
+    project = copy_of(reproduced)
+
+    assert main(["train"]) == 0
+    assert main(["compare"]) == 0
+    assert main(["promote"]) == 0
+    champion = registry.resolve(project, f"models:/{MODEL_NAME}@champion")
+    assert registry.load(champion).pipeline is not None
+
+    assert champion.version == "2"
+    assert (project.mlruns / "1").is_dir()
+    after = {path: path.stat().st_mtime_ns for path in reproduced.root.rglob("*") if path.is_file()}
+    assert after == before, "the copy wrote into the project it was copied from"
+
+
+@pytest.mark.xdist_group("reproduced")
+def test_repro_registers_the_model_again_when_the_store_lost_it(reproduced, copy_of, capfd):
+    """An evicted CI cache, a deleted mlruns/: DVC finds the pipeline up to date, the store knows no model."""
+    project = copy_of(reproduced)
+    shutil.rmtree(project.mlruns)
+
+    assert main(["repro"]) == 0
+
+    assert "training again to register the model" in capfd.readouterr().out
+    trained = TrainedModel.read(project.trained)
+    assert registry.is_registered(project, trained)
+    assert main(["compare"]) == 0
+
+
+@pytest.mark.xdist_group("reproduced")
+def test_dvc_trains_again_instead_of_restoring_a_model_from_its_run_cache(reproduced, copy_of):
+    """`make clean` removes the model and the store: DVC's run cache must not put back a model that the new
+    store never registered. Outputs persist, and persisting outputs are never restored from the run cache."""
+    project = copy_of(reproduced)
+    shutil.rmtree(project.models)
+    shutil.rmtree(project.mlruns)
+
+    planned = subprocess.run(
+        [sys.executable, "-m", "dvc", "repro", "--dry", "--single-item", "train"],
+        cwd=project.root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    assert "Running stage 'train'" in planned
+    assert "is cached" not in planned

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+import shutil
+import socket
 import urllib.request
 
+from {{ cookiecutter.package }}.cli import main
 from {{ cookiecutter.package }}.core.payloads import sample_records
-from {{ cookiecutter.package }}.core.request_schema import request_columns
 from {{ cookiecutter.package }}.io.datasets import read_split
-from {{ cookiecutter.package }}.serving.process import running_service
+from {{ cookiecutter.package }}.serving.process import free_port, running_service
 
 
 def test_serve_answers_predict_on_a_free_port(served_project, contract, tmp_path):
-    record = sample_records(read_split(served_project.test_split), request_columns(contract), rows=1, seed=0)[
+    record = sample_records(read_split(served_project.test_split), contract.input_columns(), rows=1, seed=0)[
         0
     ]
     log = tmp_path / "serve.log"
@@ -30,14 +30,41 @@ def test_serve_answers_predict_on_a_free_port(served_project, contract, tmp_path
     assert "backend onnx" in log.read_text()
 
 
-def test_serve_with_an_unknown_alias_is_a_one_line_error(served_project):
-    result = subprocess.run(
-        [sys.executable, "-m", "{{ cookiecutter.package }}", "serve", "--model", "models:/{{ cookiecutter.project }}@nobody"],
-        cwd=served_project.root,
-        capture_output=True,
-        text=True,
-        timeout=60,
+def test_serve_with_an_unknown_alias_is_a_one_line_error(served_project, monkeypatch, capsys):
+    monkeypatch.chdir(served_project.root)
+
+    assert main(["serve", "--model", "models:/{{ cookiecutter.project }}@nobody"]) == 2
+
+    error = capsys.readouterr().err
+    assert error.startswith("error: --model models:/{{ cookiecutter.project }}@nobody: not in sqlite:")
+    assert len(error.strip().splitlines()) == 1
+
+
+def test_serve_on_a_port_in_use_is_a_one_line_error(served_project, monkeypatch, capsys):
+    monkeypatch.chdir(served_project.root)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        assert main(["serve", "--port", str(port)]) == 2
+
+    error = capsys.readouterr()
+    assert (
+        error.err.strip()
+        == f"error: --port {port}: cannot listen on 127.0.0.1:{port} (Address already in use)"
     )
-    assert result.returncode == 2
-    assert result.stderr.startswith("error: --model models:/{{ cookiecutter.project }}@nobody: not in sqlite:")
-    assert len(result.stderr.strip().splitlines()) == 1
+    assert "startup complete" not in error.out + error.err
+
+
+def test_a_model_that_fails_to_load_stops_serve_with_exit_3(served_project, tmp_path, monkeypatch, capsys):
+    broken = tmp_path / "broken-model"
+    shutil.copytree(served_project.model, broken)
+    for pickled in broken.glob("*.pkl"):
+        pickled.write_bytes(b"not a pickle")
+    monkeypatch.chdir(served_project.root)
+
+    assert main(["serve", "--model", str(broken), "--port", str(free_port())]) == 3
+
+    error = capsys.readouterr().err.strip().splitlines()
+    assert error[-1].startswith("error: the service stopped: its model failed to load (")

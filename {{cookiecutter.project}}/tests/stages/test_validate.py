@@ -29,7 +29,8 @@ def write(frame: pd.DataFrame, path: Path, **options) -> Path:
 
 
 def test_the_shipped_data_passes(project, capsys):
-    code, out = validate(project.raw_data, capsys)
+    code = main(["validate"])
+    out = capsys.readouterr().out
     assert code == 0, out
     report = json.loads(project.validation.read_text())
     assert report["valid"] is True
@@ -86,8 +87,11 @@ def test_broken_data_fails_with_a_clear_line(project, good, tmp_path, capsys, ch
     assert message in out
     assert f"error: {path}: breaks the data contract" in out
     assert "Traceback" not in out
-    report = json.loads(project.validation.read_text())
+    report_path, docs = project.checked(path)
+    report = json.loads(report_path.read_text())
     assert report["valid"] is False
+    assert (docs / "index.html").is_file()
+    assert not project.validation.exists()  # the pipeline's own report is not touched
     assert any(message.split(";")[0] in problem for problem in report["problems"])
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-from .metrics import PRIMARY
+from .scoring import PRIMARY, segment_masks
 
 
 def _roc_auc(y: np.ndarray, p: np.ndarray, threshold: float) -> np.ndarray:
@@ -51,20 +51,20 @@ def _f1(y: np.ndarray, p: np.ndarray, threshold: float) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Metric:
+class ComparedMetric:
     score: Callable[[np.ndarray, np.ndarray, float], np.ndarray]
     higher_is_better: bool
 
 
-METRICS = {
-    "roc_auc": Metric(_roc_auc, higher_is_better=True),
-    "accuracy": Metric(_accuracy, higher_is_better=True),
-    "f1": Metric(_f1, higher_is_better=True),
-    "log_loss": Metric(_log_loss, higher_is_better=False),
-    "brier": Metric(_brier, higher_is_better=False),
+COMPARED = {
+    "roc_auc": ComparedMetric(_roc_auc, higher_is_better=True),
+    "accuracy": ComparedMetric(_accuracy, higher_is_better=True),
+    "f1": ComparedMetric(_f1, higher_is_better=True),
+    "log_loss": ComparedMetric(_log_loss, higher_is_better=False),
+    "brier": ComparedMetric(_brier, higher_is_better=False),
 }
 """What compare reports; PRIMARY decides, the others inform."""
-assert PRIMARY in METRICS
+assert PRIMARY in COMPARED
 
 
 @dataclass(frozen=True)
@@ -95,21 +95,11 @@ class Delta:
         """The pessimistic end of the interval, signed like gain."""
         return self.low if self.higher_is_better else -self.high
 
-    def as_dict(self) -> dict[str, float | bool]:
-        return {
-            "champion": self.champion,
-            "challenger": self.challenger,
-            "delta": self.delta,
-            "ci_low": self.low,
-            "ci_high": self.high,
-            "higher_is_better": self.higher_is_better,
-        }
-
 
 def score(y_true: np.ndarray, probability: np.ndarray, threshold: float) -> dict[str, float]:
     """Every compared metric of one model on the given rows."""
     y, p = y_true[None, :], probability[None, :]
-    return {name: round(float(metric.score(y, p, threshold)[0]), 6) for name, metric in METRICS.items()}
+    return {name: round(float(metric.score(y, p, threshold)[0]), 6) for name, metric in COMPARED.items()}
 
 
 def paired_deltas(
@@ -123,11 +113,11 @@ def paired_deltas(
     """Each metric of both models on these rows, and a percentile interval of the difference."""
     rng = np.random.default_rng(bootstrap.seed)
     rows = len(y_true)
-    samples: dict[str, list[np.ndarray]] = {name: [] for name in METRICS}
+    samples: dict[str, list[np.ndarray]] = {name: [] for name in COMPARED}
     for start in range(0, bootstrap.resamples, chunk):
         index = rng.integers(0, rows, size=(min(chunk, bootstrap.resamples - start), rows))
         y = y_true[index]
-        for name, metric in METRICS.items():
+        for name, metric in COMPARED.items():
             samples[name].append(
                 metric.score(y, challenger[index], threshold) - metric.score(y, champion[index], threshold)
             )
@@ -135,7 +125,7 @@ def paired_deltas(
     point_champion = score(y_true, champion, threshold)
     point_challenger = score(y_true, challenger, threshold)
     deltas = {}
-    for name, metric in METRICS.items():
+    for name, metric in COMPARED.items():
         drawn = np.concatenate(samples[name])
         drawn = drawn[np.isfinite(drawn)]  # a resample without both classes has no ROC AUC
         low, high = np.percentile(drawn, [tail, 100 - tail]) if drawn.size else (np.nan, np.nan)
@@ -148,11 +138,6 @@ def paired_deltas(
             higher_is_better=metric.higher_is_better,
         )
     return deltas
-
-
-def segment_masks(segments: pd.Series) -> dict[str, np.ndarray]:
-    """Row masks of every segment of the slice column, sorted (rows with no segment left out)."""
-    return {str(segment): (segments == segment).to_numpy() for segment in sorted(segments.dropna().unique())}
 
 
 def sliced_scores(

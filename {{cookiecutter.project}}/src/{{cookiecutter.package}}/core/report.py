@@ -1,9 +1,11 @@
-"""Turn the pipeline's results (JUnit XML, metrics) into Markdown for CI summaries and reviews."""
+"""The pipeline's results (JUnit XML and the stages' artefacts) as Markdown for CI summaries and reviews."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+
+from ..artefacts import Comparison, Evaluation, LoadTest, Score
 
 
 @dataclass(frozen=True)
@@ -57,20 +59,20 @@ def junit_markdown(name: str, summary: JUnitSummary) -> str:
     return "\n".join(lines)
 
 
-def metrics_markdown(metrics: dict) -> str:
-    primary = metrics["primary_metric"]
-    model = metrics["model"]
+def evaluation_markdown(evaluation: Evaluation) -> str:
+    primary = evaluation.primary_metric
+    model = evaluation.model
     lines = [
-        f"### Model: {model['name']} version {model['version']}",
+        f"### Model: {model.name} version {model.version}",
         "",
-        f"Test set: {metrics['rows']} rows, threshold {metrics['threshold']}; "
-        f"primary metric **{primary} {metrics['test'][primary]:.4f}**.",
+        f"Test set: {evaluation.rows} rows, threshold {evaluation.threshold}; "
+        f"primary metric **{primary} {evaluation.primary:.4f}**.",
         "",
         "| metric | test |",
         "| --- | ---: |",
-        *(f"| {name} | {value:.4f} |" for name, value in metrics["test"].items()),
+        *(f"| {name} | {value:.4f} |" for name, value in evaluation.test.items()),
     ]
-    for column, segments in metrics.get("slices", {}).items():
+    for column, segments in evaluation.slices.items():
         lines += [
             "",
             f"Per `{column}`:",
@@ -78,7 +80,7 @@ def metrics_markdown(metrics: dict) -> str:
             f"| {column} | rows | {primary} | accuracy |",
             "| --- | ---: | ---: | ---: |",
             *(
-                f"| {segment} | {scores['rows']} | {scores.get(primary, float('nan')):.4f} "
+                f"| {segment} | {scores['rows']:.0f} | {scores.get(primary, float('nan')):.4f} "
                 f"| {scores['accuracy']:.4f} |"
                 for segment, scores in segments.items()
             ),
@@ -91,25 +93,26 @@ def pipeline_markdown(sections: list[str]) -> str:
     return f"## Pipeline report\n\n{body}\n"
 
 
-def loadtest_markdown(loadtest: dict) -> str:
-    """reports/loadtest.json as a table: each SLO, its limit, what was measured."""
-    mark = "✅" if loadtest["passed"] else "❌"
+def loadtest_markdown(loadtest: LoadTest) -> str:
+    """The load test as a table: each SLO, its limit, what was measured."""
+    mark = "✅" if loadtest.passed else "❌"
+    stats = loadtest.stats
     lines = [
         f"### {mark} Load test",
         "",
-        f"{loadtest['requests']} requests, {loadtest['rps']:.0f} RPS, p50 {loadtest['p50_ms']:.0f} ms.",
+        f"{stats.requests} requests, {stats.rps:.0f} RPS, p50 {stats.p50_ms:.0f} ms.",
         "",
         "| SLO | limit | measured | |",
         "| --- | ---: | ---: | --- |",
         *(
-            f"| {v['slo']} | {v['limit']:g} | {v['measured']:g} | {'✅' if v['passed'] else '❌'} |"
-            for v in loadtest["verdicts"]
+            f"| {check.slo} | {check.limit:g} | {check.measured:g} | {'✅' if check.passed else '❌'} |"
+            for check in loadtest.checks
         ),
     ]
     return "\n".join(lines)
 
 
-VERDICTS = {
+DECISION_HEADLINES = {
     "promote": "🏆 promote: the challenger beats the champion",
     "keep": "⏸️ keep: the champion stays",
     "first": "🥇 first: no champion yet; the challenger clears the floors",
@@ -122,51 +125,53 @@ def _number(value: float | None, signed: bool = False) -> str:
     return f"{value:+.4f}" if signed else f"{value:.4f}"
 
 
-def _delta_rows(label: str, deltas: dict) -> list[str]:
+def _score_rows(label: str, scores: dict[str, Score]) -> list[str]:
     rows = []
-    for name, value in deltas.items():
-        if "delta" in value:
-            interval = f"{_number(value['ci_low'], True)} to {_number(value['ci_high'], True)}"
-            rows.append(
-                f"| {label}{name} | {_number(value['champion'])} | {_number(value['challenger'])} "
-                f"| {_number(value['delta'], True)} | {interval} |"
-            )
-        else:
-            rows.append(f"| {label}{name} | | {_number(value['challenger'])} | | |")
+    for name, score in scores.items():
+        if score.delta is None:
+            rows.append(f"| {label}{name} | | {_number(score.challenger)} | | |")
+            continue
+        interval = f"{_number(score.ci_low, True)} to {_number(score.ci_high, True)}"
+        rows.append(
+            f"| {label}{name} | {_number(score.champion)} | {_number(score.challenger)} "
+            f"| {_number(score.delta, True)} | {interval} |"
+        )
     return rows
 
 
-def compare_markdown(report: dict) -> str:
-    """compare.json for reviewers: the decision and its reasons first, then the numbers behind it."""
-    champion, challenger = report["champion"], report["challenger"]
-    against = f"champion version {champion['version']}" if champion else "no champion"
-    boot = report["bootstrap"]
+def comparison_markdown(comparison: Comparison) -> str:
+    """The comparison for reviewers: the decision and its reasons first, then the numbers behind it."""
+    champion, challenger = comparison.champion, comparison.challenger
+    against = f"champion version {champion.version}" if champion else "no champion"
+    boot = comparison.bootstrap
     lines = [
-        f"### Champion vs challenger: {VERDICTS[report['decision']]}",
+        f"### Champion vs challenger: {DECISION_HEADLINES[comparison.decision]}",
         "",
-        f"Challenger version {challenger['version']} against {against}, both on the same "
-        f"{report['holdout']['rows']} holdout rows ({report['holdout']['data_version']}).",
+        f"Challenger version {challenger.version} against {against}, both on the same "
+        f"{comparison.holdout.rows} holdout rows ({comparison.holdout.data_version}).",
         "",
-        *(f"- {reason}" for reason in report["reasons"]),
+        *(f"- {reason}" for reason in comparison.reasons),
         "",
-        f"| metric | champion | challenger | delta | {boot['confidence']:.0%} interval |",
+        f"| metric | champion | challenger | delta | {boot.confidence:.0%} interval |",
         "| --- | ---: | ---: | ---: | --- |",
-        *_delta_rows("", report["metrics"]),
+        *_score_rows("", comparison.scores),
     ]
-    primary = report["primary_metric"]
-    for column, segments in report["slices"].items():
-        for segment, deltas in segments.items():
-            lines += _delta_rows(f"{column}={segment}: ", {primary: deltas[primary]})
+    primary = comparison.primary_metric
+    for column, segments in comparison.slices.items():
+        for segment, scores in segments.items():
+            lines += _score_rows(f"{column}={segment}: ", {primary: scores[primary]})
     lines += ["", "| cost | champion | challenger |", "| --- | ---: | ---: |"]
     for key, label in (
         ("row_ms", "ms per row, one at a time"),
         ("batch_row_ms", "ms per row in a batch"),
         ("size_mb", "size, MB"),
     ):
-        lines.append(f"| {label} | {champion[key] if champion else ''} | {challenger[key]} |")
+        lines.append(
+            f"| {label} | {getattr(champion, key) if champion else ''} | {getattr(challenger, key)} |"
+        )
     lines += [
         "",
-        f"Intervals: paired bootstrap, {boot['resamples']} resamples, seed {boot['seed']}. "
+        f"Intervals: paired bootstrap, {boot.resamples} resamples, seed {boot.seed}. "
         "Rules: `compare:` in params.yaml.",
     ]
     return "\n".join(lines)

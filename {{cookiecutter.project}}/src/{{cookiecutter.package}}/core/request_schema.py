@@ -1,12 +1,14 @@
-"""The service's request schema, derived from the data contract: every column but the label.
+"""The service's request schema, derived from the data contract: every column but the label
+(Contract.input_columns).
 
 Types follow the contract (integer, float, category); a column may be null when its contract allows
 missing values. Ranges and category lists are not enforced: the model handles values outside them
-(unseen categories encode as all zeros), and the service counts unseen categories instead.
+(unseen categories encode as all zeros); ContractLimits finds them, for the service to count and report.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -14,11 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from ..contract import Column, Contract
 
 RECORD_CONFIG = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
-
-
-def request_columns(contract: Contract) -> list[str]:
-    """What a request record holds: the contract's columns without the label, in contract order."""
-    return [name for name in contract.columns if name != contract.label.column]
 
 
 def _field_type(column: Column) -> Any:
@@ -56,18 +53,62 @@ def batch_model(record: type[BaseModel], max_rows: int) -> type[BaseModel]:
     )
 
 
-def known_categories(contract: Contract) -> dict[str, frozenset[str]]:
-    """The contract's category values per request column, for counting unseen ones fast."""
-    return {
-        name: frozenset(column.values)
-        for name, column in contract.columns.items()
-        if column.values is not None and name != contract.label.column
-    }
+@dataclass(frozen=True)
+class Violation:
+    """A value the request schema accepts but the data contract does not expect."""
+
+    column: str
+    rule: str
+    """below_min, above_max or unseen_category."""
+    message: str
 
 
-def unseen_categories(record: dict[str, Any], known: dict[str, frozenset[str]]) -> list[str]:
-    """Columns whose category in record is not in the contract; null and "" (missing) are not unseen."""
-    return [name for name, values in known.items() if record.get(name) and record[name] not in values]
+class ContractLimits:
+    """The contract's ranges and categories for request columns, to check a valid record against fast."""
+
+    def __init__(self, contract: Contract) -> None:
+        inputs = contract.input_columns()
+        self.ranges = {
+            name: (contract.columns[name].min, contract.columns[name].max)
+            for name in inputs
+            if contract.columns[name].is_numeric
+        }
+        self.categories = {
+            name: frozenset(contract.columns[name].values or ())
+            for name in inputs
+            if contract.columns[name].values is not None
+        }
+
+    def violations(self, record: dict[str, Any], where: str = "") -> list[Violation]:
+        """Every value of record outside its range or its category list; null and "" (missing) are not."""
+        found = []
+        for name, (low, high) in self.ranges.items():
+            value = record.get(name)
+            if value is None:
+                continue
+            if low is not None and value < low:
+                found.append(
+                    Violation(
+                        name, "below_min", f"{where}{name}: {value} is below the contract's minimum {low:g}"
+                    )
+                )
+            elif high is not None and value > high:
+                found.append(
+                    Violation(
+                        name, "above_max", f"{where}{name}: {value} is above the contract's maximum {high:g}"
+                    )
+                )
+        for name, values in self.categories.items():
+            value = record.get(name)
+            if value and value not in values:
+                found.append(
+                    Violation(
+                        name,
+                        "unseen_category",
+                        f"{where}{name}: {value!r} is not one of the contract's categories",
+                    )
+                )
+        return found
 
 
 def error_field(location: tuple[int | str, ...]) -> str:

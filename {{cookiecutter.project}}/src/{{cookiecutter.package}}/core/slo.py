@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from ..settings import SloSettings
 
@@ -24,7 +24,9 @@ class LoadStats:
 
 
 @dataclass(frozen=True)
-class Verdict:
+class SloCheck:
+    """One SLO against what was measured; message says how it was missed."""
+
     slo: str
     measured: float
     limit: float
@@ -32,12 +34,12 @@ class Verdict:
     message: str
 
 
-def verdicts(stats: LoadStats, slo: SloSettings) -> list[Verdict]:
-    """One verdict per SLO; a load test that sent no request fails every one."""
+def check_slos(stats: LoadStats, slo: SloSettings) -> list[SloCheck]:
+    """One check per SLO; a load test that sent no request fails every one."""
 
-    def upper(name: str, measured: float, limit: float, unit: str) -> Verdict:
+    def upper(name: str, measured: float, limit: float, unit: str) -> SloCheck:
         passed = stats.requests > 0 and measured <= limit
-        return Verdict(name, measured, limit, passed, f"{name} {measured:g}{unit} > {limit:g}{unit}")
+        return SloCheck(name, measured, limit, passed, f"{name} {measured:g}{unit} > {limit:g}{unit}")
 
     ratio = round(stats.failure_ratio, 4)
     rps = round(stats.rps, 1)
@@ -45,7 +47,7 @@ def verdicts(stats: LoadStats, slo: SloSettings) -> list[Verdict]:
         upper("p95 latency", round(stats.p95_ms), slo.p95_ms, " ms"),
         upper("p99 latency", round(stats.p99_ms), slo.p99_ms, " ms"),
         upper("failure ratio", ratio, slo.max_failure_ratio, ""),
-        Verdict(
+        SloCheck(
             "throughput",
             rps,
             slo.min_rps,
@@ -53,16 +55,3 @@ def verdicts(stats: LoadStats, slo: SloSettings) -> list[Verdict]:
             f"throughput {rps:g} RPS < {slo.min_rps:g} RPS",
         ),
     ]
-
-
-def report(stats: LoadStats, slo: SloSettings, results: list[Verdict]) -> dict[str, object]:
-    """reports/loadtest.json: the figures, the SLOs and a pass/fail per SLO."""
-    return {
-        **asdict(stats),
-        "failure_ratio": round(stats.failure_ratio, 6),
-        "slo": slo.model_dump(),
-        "verdicts": [
-            {"slo": v.slo, "measured": v.measured, "limit": v.limit, "passed": v.passed} for v in results
-        ],
-        "passed": all(v.passed for v in results),
-    }

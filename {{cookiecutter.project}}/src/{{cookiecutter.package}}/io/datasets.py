@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import numpy as np
@@ -14,17 +15,38 @@ from .files import write_atomic
 PANDAS_TYPES = {"integer": "Int64", "float": "Float64", "category": "str"}
 
 
-def read_raw(path: Path, contract: Contract) -> pd.DataFrame:
-    """Load the raw data with the contract's column types; any problem is one clear line."""
+def _require_file(path: Path) -> None:
+    if path.is_dir():
+        raise UserError(f"{path}: is a directory, not a data file")
     if not path.is_file():
         raise UserError(f"{path}: data file not found")
+
+
+def _first_undecodable(path: Path) -> str:
+    """Where a file stops being UTF-8: the byte and its offset in the whole file (pandas reports an offset
+    within the chunk it was decoding)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as error:
+                return f"byte {block[error.start]:#04x} at offset {offset + error.start}"
+            offset += len(block)
+    return "a truncated character at the end"
+
+
+def read_raw(path: Path, contract: Contract) -> pd.DataFrame:
+    """Load the raw data with the contract's column types; any problem is one clear line."""
+    _require_file(path)
     dtypes = {name: PANDAS_TYPES[column.type] for name, column in contract.columns.items()}
     try:
         frame = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""])
     except pd.errors.EmptyDataError:
         raise UserError(f"{path}: the file is empty") from None
-    except UnicodeDecodeError as error:
-        raise UserError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not UTF-8 text ({_first_undecodable(path)})") from None
     except (ValueError, pd.errors.ParserError) as error:
         raise UserError(f"{path}: cannot be read as the contract's columns ({error})") from None
     missing = [name for name in contract.columns if name not in frame.columns]
@@ -56,8 +78,7 @@ def read_text(path: Path) -> pd.DataFrame:
     A missing file is a usage error (exit 2); a file that is not readable CSV text breaks the
     contract (exit 1).
     """
-    if not path.is_file():
-        raise UserError(f"{path}: data file not found")
+    _require_file(path)
     head = path.open("rb").read(8192)
     if not head:
         raise DataError(f"{path}: the file is empty")
@@ -65,10 +86,8 @@ def read_text(path: Path) -> pd.DataFrame:
         raise DataError(f"{path}: binary content, not CSV text")
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise DataError(
-            f"{path}: not UTF-8 text (byte {error.object[error.start]:#04x} at offset {error.start})"
-        ) from None
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: not UTF-8 text ({_first_undecodable(path)})") from None
     except pd.errors.EmptyDataError:
         raise DataError(f"{path}: no header row") from None
     except pd.errors.ParserError as error:

@@ -3,25 +3,20 @@
 Two phases, because ranges can only be checked once values are known to be numbers:
 `schema` runs on the file's raw text (columns, row count, types, categories, missing values,
 uniqueness); `values` runs on the typed data (numeric ranges) when the schema holds.
-Results come back as plain dicts (see Outcome) and as Data Docs HTML.
+Results come back as ExpectationOutcome (artefacts.py) and as Data Docs HTML.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
-
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 import great_expectations as gx
 import great_expectations.expectations as gxe
 import pandas as pd
-from great_expectations.checkpoint import UpdateDataDocsAction
 from great_expectations.data_context.types.base import ProgressBarsConfig
 
+from ..artefacts import ExpectationOutcome
 from ..contract import Contract
 
 logging.getLogger("great_expectations").setLevel(logging.ERROR)
@@ -31,23 +26,6 @@ TYPE_PATTERNS = {
     "float": r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$",
 }
 EXAMPLES = 5
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """One expectation's result, in words a person can act on."""
-
-    phase: str
-    expectation: str
-    column: str | None
-    success: bool
-    expected: str
-    observed: Any
-    unexpected_count: int | None = None
-    unexpected_examples: tuple = ()
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def schema_expectations(contract: Contract, present: list[str]) -> list[gxe.Expectation]:
@@ -102,7 +80,7 @@ def expected_text(expectation: str, kwargs: dict) -> str:
     return expectation
 
 
-def _outcome(phase: str, result) -> Outcome:
+def _outcome(phase: str, result) -> ExpectationOutcome:
     config = result.expectation_config
     kwargs = config.kwargs
     details = result.result or {}
@@ -115,23 +93,45 @@ def _outcome(phase: str, result) -> Outcome:
         }
     elif observed is None and details.get("unexpected_percent") is not None:
         observed = f"{details['unexpected_percent']:.2f}% of rows unexpected"
-    examples = tuple(str(value) for value in (details.get("partial_unexpected_list") or [])[:EXAMPLES])
+    examples = tuple(
+        _plain(str(value)) for value in (details.get("partial_unexpected_list") or [])[:EXAMPLES]
+    )
     if result.exception_info and result.exception_info.get("raised_exception"):
         observed = f"could not be checked: {result.exception_info.get('exception_message')}"
-    return Outcome(
+    return ExpectationOutcome(
         phase=phase,
         expectation=config.type,
         column=kwargs.get("column"),
         success=bool(result.success),
         expected=expected_text(config.type, kwargs),
-        observed=observed,
-        unexpected_count=details.get("unexpected_count"),
+        observed=_plain(observed),
+        unexpected_count=None
+        if details.get("unexpected_count") is None
+        else int(details["unexpected_count"]),
         unexpected_examples=examples,
     )
 
 
+KEPT = 200
+"""Characters of a text value kept in reports/validation.json (a header line can be megabytes long)."""
+
+
+def _plain(value: object) -> object:
+    """GX's observed value as plain JSON data: numpy scalars as Python numbers, long texts cut."""
+    if isinstance(value, str):
+        return value if len(value) <= KEPT else f"{value[:KEPT]}... ({len(value)} characters)"
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value.item() if hasattr(value, "item") else value
+
+
 class Validator:
-    """An ephemeral GX context that writes Data Docs to one folder and runs named checkpoints."""
+    """An ephemeral GX context that runs named checkpoints, then writes their Data Docs to one folder.
+
+    The docs are built once for all checkpoints (build_docs): rendering them costs more than validating.
+    """
 
     def __init__(self, docs: Path) -> None:
         self.context = gx.get_context(mode="ephemeral")
@@ -149,7 +149,9 @@ class Validator:
         )
         self.source = self.context.data_sources.add_pandas("data")
 
-    def run(self, phase: str, frame: pd.DataFrame, expectations: list[gxe.Expectation]) -> list[Outcome]:
+    def run(
+        self, phase: str, frame: pd.DataFrame, expectations: list[gxe.Expectation]
+    ) -> list[ExpectationOutcome]:
         batch = self.source.add_dataframe_asset(phase).add_batch_definition_whole_dataframe(phase)
         suite = self.context.suites.add(gx.ExpectationSuite(name=phase, expectations=expectations))
         definition = self.context.validation_definitions.add(
@@ -159,10 +161,12 @@ class Validator:
             gx.Checkpoint(
                 name=phase,
                 validation_definitions=[definition],
-                actions=[UpdateDataDocsAction(name="data_docs")],
                 result_format={"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES},
             )
         )
         result = checkpoint.run(batch_parameters={"dataframe": frame})
         validation = next(iter(result.run_results.values()))
         return [_outcome(phase, item) for item in validation.results]
+
+    def build_docs(self) -> None:
+        self.context.build_data_docs(site_names=["local"])

@@ -1,4 +1,4 @@
-"""The MLflow model registry: who the champion is, its model, and moving the aliases.
+"""The MLflow model registry: versions and their aliases, tags and models; the one home of registry access.
 
 The `champion` alias names the production model; promotion moves it and points `previous` at the
 version it replaces, so a rollback is one alias move. Works the same on the embedded store and on a
@@ -7,21 +7,22 @@ tracking server (MLFLOW_TRACKING_URI).
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import mlflow
 from mlflow.exceptions import MlflowException
-from mlflow.models import Model
-from sklearn.pipeline import Pipeline
 
+from ..artefacts import TrainedModel
 from ..config import MODEL_NAME, Paths
-from ..errors import RegistryError
-from . import tracking
+from ..errors import RegistryError, UserError
+from . import mlflow_store, model_files
 
 CHAMPION = "champion"
 PREVIOUS = "previous"
+REGISTRY_URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[\w-]+)|/(?P<version>\d+))$")
 
 
 @dataclass(frozen=True)
@@ -32,25 +33,27 @@ class Version:
 
 
 @dataclass(frozen=True)
-class Loaded:
-    """A model ready to score, with the input schema it was registered with."""
+class ModelReference:
+    """A model to serve, resolved: what /health reports, and where to load it from."""
 
-    model: Pipeline
-    inputs: dict[str, str]
-    size_bytes: int
+    name: str
+    version: str
+    alias: str | None
+    uri: str
+    """A local MLflow model folder, or models:/<name>/<version>."""
 
 
-def _unreachable(uri: str, error: Exception) -> RegistryError:
+def _unusable(paths: Paths, error: BaseException) -> RegistryError:
     return RegistryError(
-        f"MLflow registry {tracking.redact(uri)} cannot be used: {tracking.first_line(error)}"
+        f"MLflow registry {mlflow_store.where(paths)} cannot be used: {mlflow_store.first_line(error)}"
     )
 
 
 def version_with_alias(paths: Paths, alias: str) -> Version | None:
-    """The version an alias points at; None when the alias (or the registered model) does not exist."""
-    uri = tracking.tracking_uri(paths)
-    tracking.connect(paths)
-    client = mlflow.MlflowClient()
+    """The version an alias points at; None when the alias, the registered model or the store do not exist."""
+    if not mlflow_store.exists(paths):
+        return None  # nothing registered yet, and a lookup does not make a store
+    client = mlflow_store.client(paths)
     try:
         model = client.get_registered_model(MODEL_NAME)
         if alias not in model.aliases:
@@ -59,56 +62,56 @@ def version_with_alias(paths: Paths, alias: str) -> Version | None:
     except MlflowException as error:
         if error.error_code == "RESOURCE_DOES_NOT_EXIST":
             return None
-        raise _unreachable(uri, error) from None
+        raise _unusable(paths, error) from None
     except OSError as error:
-        raise _unreachable(uri, error) from None
+        raise _unusable(paths, error) from None
     return Version(version=str(found.version), run_id=found.run_id or "", tags=dict(found.tags))
+
+
+def is_registered(paths: Paths, trained: TrainedModel) -> bool:
+    """Whether the store holds the trained model: its registered version, made by its run."""
+    if not mlflow_store.exists(paths):
+        return False
+    client = mlflow_store.client(paths)
+    try:
+        return client.get_model_version(trained.registered_model, trained.version).run_id == trained.run_id
+    except MlflowException as error:
+        if error.error_code == "RESOURCE_DOES_NOT_EXIST":
+            return False
+        raise _unusable(paths, error) from None
 
 
 def champion(paths: Paths) -> Version | None:
     return version_with_alias(paths, CHAMPION)
 
 
-def load_folder(folder: Path) -> Loaded:
-    """A saved MLflow model folder: the scikit-learn pipeline and its input schema."""
-    info = Model.load(str(folder))
-    inputs = info.signature.inputs.to_dict() if info.signature else []
-    return Loaded(
-        model=mlflow.sklearn.load_model(str(folder)),
-        inputs={column.get("name", "?"): column.get("type", "?") for column in inputs},
-        size_bytes=sum(path.stat().st_size for path in folder.rglob("*") if path.is_file()),
-    )
-
-
-def load_version(paths: Paths, version: Version) -> Loaded:
+def load_version(paths: Paths, version: Version) -> model_files.LoadedModel:
     """Download a registered version's model and load it; a RegistryError when that fails."""
-    tracking.connect(paths)
+    mlflow_store.connect(paths)
     uri = f"models:/{MODEL_NAME}/{version.version}"
     with tempfile.TemporaryDirectory(prefix="champion-") as folder:
         try:
             local = mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=folder)
-            return load_folder(Path(local))
+            return model_files.load(Path(local))
         except Exception as error:
             raise RegistryError(
-                f"champion {uri} cannot be loaded: {tracking.first_line(error)}; "
+                f"champion {uri} cannot be loaded: {mlflow_store.first_line(error)}; "
                 "nothing was promoted (restore its artifacts, or move the alias to a usable version)"
             ) from None
 
 
 def tag(paths: Paths, version: str, tags: dict[str, str]) -> None:
-    uri = tracking.tracking_uri(paths)
-    tracking.connect(paths)
-    client = mlflow.MlflowClient()
+    client = mlflow_store.client(paths)
     try:
         for key, value in tags.items():
             client.set_model_version_tag(MODEL_NAME, version, key, value)
     except MlflowException as error:
         if error.error_code == "RESOURCE_DOES_NOT_EXIST":
             raise RegistryError(
-                f"{MODEL_NAME} version {version} is not in the MLflow registry {tracking.redact(uri)}: "
+                f"{MODEL_NAME} version {version} is not in the MLflow registry {mlflow_store.where(paths)}: "
                 "train and compare must use the same store (MLFLOW_TRACKING_URI)"
             ) from None
-        raise _unreachable(uri, error) from None
+        raise _unusable(paths, error) from None
 
 
 def promote(paths: Paths, version: str) -> str | None:
@@ -120,5 +123,53 @@ def promote(paths: Paths, version: str) -> str | None:
             client.set_registered_model_alias(MODEL_NAME, PREVIOUS, current.version)
         client.set_registered_model_alias(MODEL_NAME, CHAMPION, version)
     except MlflowException as error:
-        raise _unreachable(tracking.tracking_uri(paths), error) from None
+        raise _unusable(paths, error) from None
     return current.version if current is not None else None
+
+
+def resolve(paths: Paths, model: str) -> ModelReference:
+    """A model folder or registry URI, checked and named with its version; a one-line error otherwise."""
+    match = REGISTRY_URI.match(model)
+    if model.startswith("models:/") and not match:
+        raise UserError(f"--model {model}: expected models:/<name>@<alias> or models:/<name>/<version>")
+    if match:
+        return _registered(paths, match["name"], match["alias"], match["version"])
+    folder = Path(model) if Path(model).is_absolute() else paths.root / model
+    if not (folder / "MLmodel").is_file():
+        raise UserError(f"--model {model}: no MLflow model there; run `repro` first or pass a registry URI")
+    return ModelReference(MODEL_NAME, _folder_version(paths, folder), None, str(folder))
+
+
+def load(reference: ModelReference) -> model_files.LoadedModel:
+    """The referenced model, from its folder or downloaded from the registry."""
+    if reference.uri.startswith("models:/"):
+        with tempfile.TemporaryDirectory(prefix="served-") as folder:
+            return model_files.load(Path(mlflow.artifacts.download_artifacts(reference.uri, dst_path=folder)))
+    return model_files.load(Path(reference.uri))
+
+
+def _registered(paths: Paths, name: str, alias: str | None, version: str | None) -> ModelReference:
+    wanted = f"models:/{name}{'@' + alias if alias else '/' + str(version)}"
+    if not mlflow_store.exists(paths):
+        raise UserError(
+            f"--model {wanted}: no MLflow store at {paths.shown(paths.mlruns)}/ yet; run `repro` first"
+        )
+    client = mlflow_store.client(paths)
+    try:
+        found = (
+            client.get_model_version_by_alias(name, alias)
+            if alias
+            else client.get_model_version(name, version)
+        )
+    except MlflowException as error:
+        raise UserError(
+            f"--model {wanted}: not in {mlflow_store.where(paths)} ({mlflow_store.first_line(error)})"
+        ) from None
+    return ModelReference(name, str(found.version), alias, f"models:/{name}/{found.version}")
+
+
+def _folder_version(paths: Paths, folder: Path) -> str:
+    """The registry version train recorded for models/model (models/run.json), else "local"."""
+    if folder.resolve() == paths.model.resolve() and paths.trained.is_file():
+        return TrainedModel.read(paths.trained).version
+    return "local"

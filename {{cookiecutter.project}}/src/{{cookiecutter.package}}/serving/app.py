@@ -1,36 +1,32 @@
 """The FastAPI app: POST /predict, GET /health, /ready and /metrics, OpenAPI docs on /docs.
 
-/predict reads the body itself (bounded in size), parses it with orjson (which rejects NaN and
-Infinity) and validates it with the request models derived from the data contract, so every bad
-request is a 4xx naming the field, and the hot path stays free of pandas.
+The model loads in a background thread at start-up (/ready says 503 until it is there); /predict
+reads and validates the body itself (serving/requests.py), so the hot path stays free of pandas.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from fastapi import FastAPI, Request, Response
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 from starlette.routing import request_response
 
 from ..contract import Contract
-from ..core.request_schema import batch_model, error_field, known_categories, record_model, unseen_categories
+from ..core.request_schema import ContractLimits
+from ..io.registry import ModelReference
 from ..settings import ServeSettings
 from .backends import Chosen
-from .metrics import ServiceMetrics
-from .model_source import ModelSource
+from .prometheus import MetricsMiddleware, ServiceMetrics
+from .requests import BadRequestError, ErrorResponse, PredictionResponse, RequestReader, json_response
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +36,13 @@ ROUTES = frozenset({PREDICT, HEALTH, READY, METRICS, "/docs", "/openapi.json"})
 
 @dataclass(frozen=True)
 class ServedModel:
-    source: ModelSource
+    reference: ModelReference
     chosen: Chosen
 
     def describe(self) -> dict[str, Any]:
+        reference = self.reference
         return {
-            "model": {"name": self.source.name, "version": self.source.version, "alias": self.source.alias},
+            "model": {"name": reference.name, "version": reference.version, "alias": reference.alias},
             "backend": self.chosen.backend.name,
             "fallback_reason": self.chosen.fallback_reason,
         }
@@ -55,18 +52,24 @@ Loader = Callable[[], ServedModel]
 
 
 class ModelSlot:
-    """The model, loaded once in the background at start-up; /ready says 503 until it is there."""
+    """The model, loaded once in the background at start-up; /ready says 503 until it is there.
 
-    def __init__(self) -> None:
+    A model that fails to load makes the service unhealthy (/health 503) and calls on_failure, with which
+    `serve` stops the process (exit 3) for its supervisor or Kubernetes to restart it.
+    """
+
+    def __init__(self, on_failure: Callable[[], None] = lambda: None) -> None:
         self.model: ServedModel | None = None
         self.error: str | None = None
+        self.on_failure = on_failure
 
     def load(self, loader: Loader) -> None:
         try:
             self.model = loader()
-        except Exception as error:  # reported by /ready and the log; the process stays up, not ready
+        except Exception as error:  # any failure to load: reported, and the process told to stop
             self.error = f"{type(error).__name__}: {error}"
             log.error("model failed to load: %s", self.error)
+            self.on_failure()
             return
         described = self.model.describe()
         model = described["model"]
@@ -79,72 +82,50 @@ class ModelSlot:
         )
 
 
-class BadRequestError(Exception):
-    def __init__(self, status: int, reason: str, detail: str, errors: list[dict[str, str]] | None = None):
-        super().__init__(detail)
-        self.status, self.reason, self.detail, self.errors = status, reason, detail, errors or []
-
-
-class Prediction(BaseModel):
-    label: str
-    probabilities: dict[str, float]
-
-
-class ModelInfo(BaseModel):
-    name: str
-    version: str
-
-
-class PredictionResponse(BaseModel):
-    model: ModelInfo
-    predictions: list[Prediction]
-
-
-class FieldError(BaseModel):
-    field: str
-    message: str
-
-
-class ErrorResponse(BaseModel):
-    detail: str
-    errors: list[FieldError] = []
-
-
-def json_response(content: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(content), status_code=status, media_type="application/json")
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The body, refusing (413) anything over limit bytes without reading more than that."""
-    too_large = BadRequestError(
-        413, "body_too_large", f"request body larger than {limit} bytes (serve.max_body_bytes)"
-    )
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit:
-        raise too_large
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
+PREDICT_DOCS: dict[str, Any] = {
+    "summary": "Predict one record or a batch",
+    "response_model": PredictionResponse,
+    "responses": {
+        400: {"model": ErrorResponse, "description": "Malformed JSON (NaN and Infinity included)"},
+        408: {
+            "model": ErrorResponse,
+            "description": "The body did not arrive in time (serve.body_timeout_s)",
+        },
+        413: {"model": ErrorResponse, "description": "Body or batch over the configured limit"},
+        422: {"model": ErrorResponse, "description": "A field is missing, extra or of the wrong type"},
+        503: {"model": ErrorResponse, "description": "The model is not loaded yet"},
+    },
+    "openapi_extra": {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/Record"},
+                            {"$ref": "#/components/schemas/Batch"},
+                        ]
+                    }
+                }
+            },
+        }
+    },
+}
 
 
 def create_app(
-    contract: Contract, settings: ServeSettings, threshold: float, loader: Loader, delay_ms: float = 0.0
+    contract: Contract,
+    settings: ServeSettings,
+    threshold: float,
+    loader: Loader,
+    on_load_failure: Callable[[], None] = lambda: None,
 ) -> FastAPI:
-    """The service; `loader` runs once, in a background thread, when the app starts.
-
-    delay_ms is for tests only: it adds that much latency to every /predict, to prove that the
-    load-test gate fails a slow service.
-    """
-    record = record_model(contract)
-    batch = batch_model(record, settings.max_batch_rows)
-    known = known_categories(contract)
+    """The service; `loader` runs once, in a background thread, when the app starts."""
+    reader = RequestReader(contract, settings)
+    limits = ContractLimits(contract)
     positive, negative = contract.label.positive, contract.label.negative
     metrics = ServiceMetrics()
-    slot = ModelSlot()
+    slot = ModelSlot(on_load_failure)
     counted = {label: metrics.predictions.labels(label) for label in (positive, negative)}
 
     @asynccontextmanager
@@ -163,80 +144,21 @@ def create_app(
     app.state.slot = slot
     app.state.metrics = metrics
 
-    def validate(payload: Any) -> list[dict[str, Any]]:
-        if not isinstance(payload, dict):
-            raise BadRequestError(
-                422, "schema", 'body: expected a JSON object, one record or {"records": [...]}'
-            )
-        is_batch = "records" in payload
-        try:
-            if is_batch:
-                records = payload["records"]
-                if isinstance(records, list) and len(records) > settings.max_batch_rows:
-                    raise BadRequestError(
-                        413,
-                        "batch_too_large",
-                        f"records: {len(records)} records, more than {settings.max_batch_rows} "
-                        "(serve.max_batch_rows)",
-                    )
-                batch.model_validate(payload)
-                return records
-            record.model_validate(payload)
-            return [payload]
-        except ValidationError as error:
-            problems = error.errors(include_url=False, include_input=False)
-            errors = [{"field": error_field(p["loc"]), "message": p["msg"]} for p in problems]
-            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-            reason = "empty_batch" if problems[0]["type"] == "too_short" else "schema"
-            raise BadRequestError(
-                422, reason, f"{errors[0]['field']}: {errors[0]['message']}{more}", errors
-            ) from None
-
-    @app.post(
-        PREDICT,
-        summary="Predict one record or a batch",
-        response_model=PredictionResponse,
-        responses={
-            400: {"model": ErrorResponse, "description": "Malformed JSON (NaN and Infinity included)"},
-            413: {"model": ErrorResponse, "description": "Body or batch over the configured limit"},
-            422: {"model": ErrorResponse, "description": "A field is missing, extra or of the wrong type"},
-            503: {"model": ErrorResponse, "description": "The model is not loaded yet"},
-        },
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "oneOf": [
-                                {"$ref": "#/components/schemas/Record"},
-                                {"$ref": "#/components/schemas/Batch"},
-                            ]
-                        }
-                    }
-                },
-            }
-        },
-    )
+    @app.post(PREDICT, **PREDICT_DOCS)
     async def predict(request: Request) -> Response:
         served = slot.model
         if served is None:
             return json_response({"detail": "the model is not loaded yet", "errors": []}, 503)
         try:
-            body = await read_body(request, settings.max_body_bytes)
-            try:
-                payload = orjson.loads(body)
-            except orjson.JSONDecodeError as error:
-                raise BadRequestError(400, "malformed_json", f"malformed JSON: {error}") from None
-            records = validate(payload)
+            records = await reader.records(request)
         except BadRequestError as bad:
             metrics.validation_failures.labels(bad.reason).inc()
             return json_response({"detail": bad.detail, "errors": bad.errors}, bad.status)
-        for values in records:
-            for column in unseen_categories(values, known):
-                metrics.unseen_categories.labels(column).inc()
-        if delay_ms:
-            await asyncio.sleep(delay_ms / 1000)
+        warnings = []
+        for index, values in enumerate(records):
+            for violation in limits.violations(values, f"records[{index}]." if len(records) > 1 else ""):
+                metrics.contract_violations.labels(violation.column, violation.rule).inc()
+                warnings.append(violation.message)
         probabilities = served.chosen.backend.positive_probability(records).tolist()
         predictions = []
         positives = 0
@@ -253,12 +175,16 @@ def create_app(
             counted[positive].inc(positives)
         if len(predictions) - positives:
             counted[negative].inc(len(predictions) - positives)
-        model = {"name": served.source.name, "version": served.source.version}
-        return json_response({"model": model, "predictions": predictions})
+        model = {"name": served.reference.name, "version": served.reference.version}
+        return json_response({"model": model, "predictions": predictions, "warnings": warnings})
 
-    @app.get(HEALTH, summary="Liveness, with the model and backend once loaded")
+    @app.get(
+        HEALTH, summary="Liveness, with the model and backend once loaded; 503 once the model failed to load"
+    )
     async def health() -> Response:
         served = slot.model
+        if slot.error:
+            return json_response({"status": "failed", "ready": False, "error": slot.error}, 503)
         state = served.describe() if served else {"model": None, "backend": None, "fallback_reason": None}
         return json_response({"status": "ok", "ready": served is not None, **state})
 
@@ -280,14 +206,15 @@ def create_app(
                 title=app.title, version=app.version, description=app.description, routes=app.routes
             )
             _, definitions = models_json_schema(
-                [(record, "validation"), (batch, "validation")], ref_template="#/components/schemas/{model}"
+                [(reader.record, "validation"), (reader.batch, "validation")],
+                ref_template="#/components/schemas/{model}",
             )
             schema.setdefault("components", {}).setdefault("schemas", {}).update(definitions["$defs"])
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(MetricsMiddleware, metrics=metrics, routes=ROUTES)
     fast_path(app, PREDICT)
     return app
 
@@ -302,30 +229,3 @@ def fast_path(app: FastAPI, path: str) -> None:
     route.app = request_response(route.endpoint)
     app.router.routes.remove(route)
     app.router.routes.insert(0, route)
-
-
-class MetricsMiddleware:
-    """Latency and counts of every HTTP request, by route (unknown paths count as "other")."""
-
-    def __init__(self, app: Callable, metrics: ServiceMetrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: dict[str, Any], receive: Callable, send: Callable) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        route = scope["path"] if scope["path"] in ROUTES else "other"
-        started = time.perf_counter()
-        status = 500
-
-        async def send_with_status(message: dict[str, Any]) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_status)
-        finally:
-            self.metrics.observe_request(route, status, time.perf_counter() - started)

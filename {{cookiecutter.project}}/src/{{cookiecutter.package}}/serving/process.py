@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import UserError
-from ..stages.tools import environment
+from ..io.tools import environment
 
 HOST = "127.0.0.1"
 
@@ -40,6 +40,19 @@ def wait_ready(url: str, timeout_s: float, process: subprocess.Popen[bytes] | No
     raise UserError(f"the service at {url} was not ready within {timeout_s:g} s")
 
 
+def check_ready(url: str) -> None:
+    """A service that should already run answers GET url/ready with 200: a one-line error otherwise."""
+    try:
+        with urllib.request.urlopen(f"{url}/ready", timeout=5) as response:
+            if response.status == 200:
+                return
+    except urllib.error.HTTPError as error:
+        raise UserError(f"the service at {url} is not ready (GET /ready: HTTP {error.code})") from None
+    except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
+        reason = getattr(error, "reason", error)
+        raise UserError(f"the service at {url} does not answer ({reason})") from None
+
+
 def stop(process: subprocess.Popen[bytes], timeout_s: float = 10) -> None:
     """SIGTERM (uvicorn shuts down gracefully), then SIGKILL if it lingers."""
     if process.poll() is None:
@@ -52,13 +65,11 @@ def stop(process: subprocess.Popen[bytes], timeout_s: float = 10) -> None:
 
 
 @contextmanager
-def running_service(
-    root: Path, model: str, timeout_s: float, delay_ms: float = 0, log: Path | None = None
-) -> Iterator[str]:
+def running_service(root: Path, model: str, timeout_s: float, log: Path | None = None) -> Iterator[str]:
     """`<project> serve` in root on a free port, ready; yields its base URL and stops it on exit."""
     port = free_port()
     command = [sys.executable, "-m", "{{ cookiecutter.package }}", "serve", "--model", model, "--host", HOST]
-    command += ["--port", str(port), "--delay-ms", str(delay_ms)]
+    command += ["--port", str(port)]
     output = log.open("wb") if log else subprocess.DEVNULL
     try:
         process = subprocess.Popen(

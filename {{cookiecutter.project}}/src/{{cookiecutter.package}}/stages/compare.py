@@ -9,13 +9,14 @@ moves an alias: `promote` does, on the default branch only.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from pathlib import Path
 
 import pandas as pd
 
+from ..artefacts import ComparedModel, Comparison, Holdout, Score, TrainedModel
 from ..config import MODEL_NAME, Paths
-from ..contract import load_contract
 from ..core.compare import (
+    COMPARED,
     Bootstrap,
     paired_deltas,
     schema_differences,
@@ -25,17 +26,22 @@ from ..core.compare import (
 )
 from ..core.decision import Evidence, Rules, decide
 from ..core.latency import best_ms
-from ..core.metrics import PRIMARY
-from ..core.report import compare_markdown
-from ..errors import RegistryError, UserError
-from ..io import registry, tracking
+from ..core.report import comparison_markdown
+from ..core.scoring import PRIMARY
+from ..errors import RegistryError
+from ..io import mlflow_store, model_files, registry
 from ..io.datasets import labels, read_split
-from ..io.files import read_json, write_atomic, write_json
+from ..io.files import write_atomic
 from ..io.versions import file_md5
-from ..settings import Settings, load_settings
+from ..settings import Settings, load_checked
 
+READS = ("repro",)
 LATENCY_REPEATS = 30
 BATCH_ROWS = 1000
+
+
+def outputs(paths: Paths) -> list[Path]:
+    return [paths.comparison, paths.comparison_markdown, paths.mlruns]
 
 
 def rules(settings: Settings) -> Rules:
@@ -52,32 +58,34 @@ def rules(settings: Settings) -> Rules:
     )
 
 
-def latency(models: dict[str, registry.Loaded], test: pd.DataFrame) -> dict[str, dict[str, float]]:
+def latency(models: dict[str, model_files.LoadedModel], test: pd.DataFrame) -> dict[str, tuple[float, float]]:
     """Per-row milliseconds of each model (best of several calls): one row at a time, and within a batch."""
     row = test.head(1)
     batch = test.sample(n=BATCH_ROWS, replace=True, random_state=0)
     one = best_ms(
-        {name: lambda m=m: m.model.predict_proba(row) for name, m in models.items()}, LATENCY_REPEATS
+        {name: lambda m=m: m.pipeline.predict_proba(row) for name, m in models.items()}, LATENCY_REPEATS
     )
-    many = best_ms({name: lambda m=m: m.model.predict_proba(batch) for name, m in models.items()}, 3)
-    return {name: {"row_ms": one[name], "batch_row_ms": round(many[name] / BATCH_ROWS, 4)} for name in models}
+    many = best_ms({name: lambda m=m: m.pipeline.predict_proba(batch) for name, m in models.items()}, 3)
+    return {name: (one[name], round(many[name] / BATCH_ROWS, 4)) for name in models}
 
 
-def describe(name: str, version: str, loaded: registry.Loaded, cost: dict[str, float]) -> dict[str, Any]:
-    return {"name": name, "version": version, "size_mb": round(loaded.size_bytes / 2**20, 3), **cost}
+def described(version: str, loaded: model_files.LoadedModel, cost: tuple[float, float]) -> ComparedModel:
+    row_ms, batch_row_ms = cost
+    return ComparedModel(
+        name=MODEL_NAME,
+        version=version,
+        size_mb=round(loaded.size_bytes / 2**20, 3),
+        row_ms=row_ms,
+        batch_row_ms=batch_row_ms,
+    )
 
 
-def compare(paths: Paths) -> dict[str, Any]:
-    """Everything compare.json holds; touches no alias."""
-    settings = load_settings(paths.params)
-    contract = load_contract(paths.contract)
-    if not paths.run_info.is_file():
-        raise UserError(f"{paths.run_info}: not found; run the train stage (or repro) first")
-    trained = read_json(paths.run_info)
+def compare(paths: Paths) -> Comparison:
+    """The challenger against the champion, by the rules; touches no alias."""
+    settings, contract = load_checked(paths)
+    trained = TrainedModel.read(paths.trained)
     test = read_split(paths.test_split)
-    if not paths.model.is_dir():
-        raise UserError(f"{paths.model}: no model; run the train stage (or repro) first")
-    challenger = registry.load_folder(paths.model)
+    challenger = model_files.load(model_files.require_trained(paths))
 
     found = registry.champion(paths)
     champion = registry.load_version(paths, found) if found is not None else None
@@ -93,78 +101,71 @@ def compare(paths: Paths) -> dict[str, Any]:
     segments = test[contract.slice]
     threshold = settings.evaluate.threshold
     bootstrap = Bootstrap(settings.compare.resamples, settings.compare.confidence, settings.compare.seed)
-    p_challenger = challenger.model.predict_proba(test)[:, 1]
-    challenger_scores = score(y_true, p_challenger, threshold)
-    challenger_slices = sliced_scores(y_true, p_challenger, segments, threshold)
+    p_challenger = challenger.pipeline.predict_proba(test)[:, 1]
     models = {"challenger": challenger} | ({"champion": champion} if champion is not None else {})
     cost = latency(models, test)
 
-    report: dict[str, Any] = {
-        "primary_metric": PRIMARY,
-        "holdout": {
-            "rows": len(test),
-            "data_version": f"md5:{file_md5(paths.raw_data)}",
-            "threshold": threshold,
-        },
-        "challenger": describe(MODEL_NAME, trained["version"], challenger, cost["challenger"]),
-        "champion": None,
-        "bootstrap": {
-            "resamples": bootstrap.resamples,
-            "confidence": bootstrap.confidence,
-            "seed": bootstrap.seed,
-        },
-        "rules": settings.compare.model_dump() | {"slice_floor": settings.model_tests.slice_floor},
-        "metrics": {name: {"challenger": value} for name, value in challenger_scores.items()},
-        "slices": {
-            contract.slice: {
-                s: {n: {"challenger": v} for n, v in m.items()} for s, m in challenger_slices.items()
-            }
-        },
-    }
+    def alone(scores: dict[str, float]) -> dict[str, Score]:
+        return {
+            name: Score(challenger=value, higher_is_better=COMPARED[name].higher_is_better)
+            for name, value in scores.items()
+        }
+
+    challenger_scores = score(y_true, p_challenger, threshold)
+    challenger_slices = sliced_scores(y_true, p_challenger, segments, threshold)
     evidence = Evidence(
         challenger_primary=challenger_scores[PRIMARY],
         challenger_slices={f"{contract.slice}={s}": m[PRIMARY] for s, m in challenger_slices.items()},
     )
+    scores = alone(challenger_scores)
+    slices = {segment: alone(values) for segment, values in challenger_slices.items()}
     if champion is not None:
-        p_champion = champion.model.predict_proba(test)[:, 1]
+        p_champion = champion.pipeline.predict_proba(test)[:, 1]
         overall = paired_deltas(y_true, p_champion, p_challenger, threshold, bootstrap)
         sliced = sliced_deltas(y_true, p_champion, p_challenger, segments, threshold, bootstrap)
-        report["champion"] = describe(MODEL_NAME, found.version, champion, cost["champion"])
-        report["metrics"] = {name: delta.as_dict() for name, delta in overall.items()}
-        report["slices"] = {
-            contract.slice: {s: {n: d.as_dict() for n, d in m.items()} for s, m in sliced.items()}
+        scores = {name: Score.of(delta) for name, delta in overall.items()}
+        slices = {
+            segment: {name: Score.of(d) for name, d in deltas.items()} for segment, deltas in sliced.items()
         }
         evidence = replace(
             evidence,
             overall=overall[PRIMARY],
             slices={f"{contract.slice}={s}": m[PRIMARY] for s, m in sliced.items()},
-            latency_factor=round(cost["challenger"]["row_ms"] / cost["champion"]["row_ms"], 3),
-            same_version=found.version == trained["version"],
+            latency_factor=round(cost["challenger"][0] / cost["champion"][0], 3),
+            same_version=found.version == trained.version,
         )
-        report["latency_factor"] = evidence.latency_factor
     decision = decide(evidence, rules(settings))
-    return {"decision": decision.outcome, "reasons": list(decision.reasons), **report}
+    return Comparison(
+        decision=decision.outcome,
+        reasons=decision.reasons,
+        primary_metric=PRIMARY,
+        holdout=Holdout(rows=len(test), data_version=f"md5:{file_md5(paths.raw_data)}", threshold=threshold),
+        challenger=described(trained.version, challenger, cost["challenger"]),
+        champion=described(found.version, champion, cost["champion"]) if champion is not None else None,
+        bootstrap=bootstrap,
+        rules=rules(settings),
+        scores=scores,
+        slices={contract.slice: slices},
+        latency_factor=evidence.latency_factor,
+    )
 
 
 def run(paths: Paths) -> None:
-    for stale in (paths.compare, paths.compare_markdown):  # a failed compare leaves no decision behind
-        stale.unlink(missing_ok=True)
-    report = compare(paths)
-    champion = report["champion"]
+    # A failed comparison leaves the last one as it was: promote checks that it measured the trained model
+    # against the current champion, so an old one can never promote anything.
+    comparison = compare(paths)
+    champion, version = comparison.champion, comparison.challenger.version
     registry.tag(
         paths,
-        report["challenger"]["version"],
-        {"decision": report["decision"], "compared_with": champion["version"] if champion else "none"},
+        version,
+        {"decision": comparison.decision, "compared_with": champion.version if champion else "none"},
     )
-    write_json(paths.compare, report)
-    markdown = compare_markdown(report)
-    write_atomic(paths.compare_markdown, lambda tmp: tmp.write_text(markdown, encoding="utf-8"))
-    against = f"champion version {champion['version']}" if champion else "no champion"
-    version = report["challenger"]["version"]
-    print(f"compare: challenger version {version} against {against}: {report['decision']}")
-    for reason in report["reasons"]:
+    comparison.write(paths.comparison)
+    markdown = comparison_markdown(comparison)
+    write_atomic(paths.comparison_markdown, lambda tmp: tmp.write_text(markdown, encoding="utf-8"))
+    against = f"champion version {champion.version}" if champion else "no champion"
+    print(f"compare: challenger version {version} against {against}: {comparison.decision}")
+    for reason in comparison.reasons:
         print(f"  {reason}")
-    print(
-        f"  report: {paths.compare.relative_to(paths.root)}, {paths.compare_markdown.relative_to(paths.root)}"
-    )
-    print(f"  MLflow: {tracking.redact(tracking.tracking_uri(paths))}")
+    print(f"  report: {paths.shown(paths.comparison)}, {paths.shown(paths.comparison_markdown)}")
+    print(f"  MLflow: {mlflow_store.where(paths)}")

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..config import Paths
-from .tools import run_module
+from ..io.tools import run_module
+
+READS: tuple[str, ...] = ()
+
+
+def outputs(paths: Paths) -> list[Path]:
+    return []
 
 
 def run(paths: Paths) -> None:

@@ -1,69 +1,89 @@
-"""loadtest: locust against the service with the trained model; fails when an SLO (params.yaml) is missed.
+"""loadtest: locust against the service; fails when an SLO (params.yaml) is missed.
 
-Writes locust's CSV stats and HTML report to reports/loadtest/ and the verdict to reports/loadtest.json.
+By default it starts the service with the trained model on a free local port and stops it afterwards;
+with --url it load-tests a service that is already running (a staging deployment, say). Writes
+locust's CSV stats and HTML report to reports/loadtest/ and the figures to reports/loadtest.json.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import importlib.util
 import json
 import subprocess
 import sys
 import tempfile
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
+from ..artefacts import LoadTest
 from ..config import Paths
-from ..contract import load_contract
-from ..core import slo
 from ..core.payloads import sample_records
-from ..core.request_schema import request_columns
+from ..core.slo import LoadStats, check_slos
 from ..errors import StageError, UserError
 from ..io.datasets import read_split
-from ..io.files import write_json
+from ..io.model_files import require_trained
+from ..io.tools import environment
 from ..serving import process
-from ..settings import LoadtestSettings, load_settings
-from .tools import environment
+from ..settings import LoadtestSettings, load_checked
 
+READS = ("repro",)
 LOCUSTFILE = Path(__file__).resolve().parents[1] / "serving" / "locustfile.py"
 """Not imported here: importing locust monkey-patches the standard library (gevent)."""
 LOCUST_PREFIX = "locust"
 """locust writes <prefix>_stats.csv, _stats_history.csv, _failures.csv and _exceptions.csv."""
 
 
-def run(paths: Paths, delay_ms: float = 0) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--url", help="load-test the service at this URL instead of starting one")
+
+
+def outputs(paths: Paths) -> list[Path]:
+    return [paths.loadtest_reports, paths.loadtest]
+
+
+def run(paths: Paths, url: str | None = None) -> None:
     if importlib.util.find_spec("locust") is None:
         raise UserError("locust is not installed in this environment; run `uv sync` (it is a dev dependency)")
-    if not (paths.model / "MLmodel").is_file():
-        raise UserError(f"{paths.model}: no trained model; run `repro` first")
-    settings = load_settings(paths.params)
-    contract = load_contract(paths.contract)
+    settings, contract = load_checked(paths)
     config = settings.loadtest
-    records = sample_records(
-        read_split(paths.test_split), request_columns(contract), config.payload_rows, seed=0
-    )
-    paths.loadtest.mkdir(parents=True, exist_ok=True)
+    if url is None:
+        require_trained(paths)
 
-    with tempfile.TemporaryDirectory() as tmp:
+    target_service = service(paths, config, url)  # checked before anything is written
+    records = sample_records(
+        read_split(paths.test_split), contract.input_columns(), config.payload_rows, seed=0
+    )
+    paths.loadtest_reports.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp, target_service as target:
         payloads = Path(tmp) / "payloads.json"
         payloads.write_text(json.dumps(records), encoding="utf-8")
-        model = paths.model.relative_to(paths.root).as_posix()
-        log = paths.loadtest / "service.log"
-        with process.running_service(paths.root, model, config.startup_timeout_s, delay_ms, log) as url:
-            run_locust(url, payloads, paths.loadtest, config)
+        run_locust(target, payloads, paths.loadtest_reports, config)
 
-    stats = read_stats(paths.loadtest / f"{LOCUST_PREFIX}_stats.csv")
-    results = slo.verdicts(stats, config.slo)
-    write_json(paths.loadtest_summary, slo.report(stats, config.slo, results))
+    stats = read_stats(paths.loadtest_reports / f"{LOCUST_PREFIX}_stats.csv")
+    result = LoadTest(stats=stats, slo=config.slo, checks=tuple(check_slos(stats, config.slo)))
+    result.write(paths.loadtest)
     print(
         f"loadtest: {stats.requests} requests, {stats.rps:.0f} RPS, p50 {stats.p50_ms:.0f} ms, "
         f"p95 {stats.p95_ms:.0f} ms, p99 {stats.p99_ms:.0f} ms, failure ratio {stats.failure_ratio:.4f}"
     )
-    failed = [verdict for verdict in results if not verdict.passed]
-    for verdict in failed:
-        print(f"loadtest: {verdict.message}", file=sys.stderr)
-    if failed:
+    missed = [check for check in result.checks if not check.passed]
+    for check in missed:
+        print(f"loadtest: {check.message}", file=sys.stderr)
+    if missed:
         raise StageError(1)
+
+
+def service(paths: Paths, config: LoadtestSettings, url: str | None) -> AbstractContextManager[str]:
+    """The service to load-test: the one at url, or `serve` with the trained model (stopped after)."""
+    if url is not None:
+        process.check_ready(url.rstrip("/"))
+        return nullcontext(url.rstrip("/"))
+    model = paths.shown(paths.model)
+    return process.running_service(
+        paths.root, model, config.startup_timeout_s, paths.loadtest_reports / "service.log"
+    )
 
 
 def run_locust(url: str, payloads: Path, reports: Path, config: LoadtestSettings) -> None:
@@ -84,7 +104,7 @@ def run_locust(url: str, payloads: Path, reports: Path, config: LoadtestSettings
         raise UserError(f"locust did not finish within {config.duration_s + 60} s") from None
 
 
-def read_stats(path: Path) -> slo.LoadStats:
+def read_stats(path: Path) -> LoadStats:
     """The Aggregated row of locust's stats CSV."""
     if not path.is_file():
         raise UserError(f"{path}: locust wrote no statistics; see its output above")
@@ -93,7 +113,7 @@ def read_stats(path: Path) -> slo.LoadStats:
     total = rows.get("Aggregated")
     if total is None:
         raise UserError(f"{path}: no Aggregated row")
-    return slo.LoadStats(
+    return LoadStats(
         requests=int(total["Request Count"]),
         failures=int(total["Failure Count"]),
         rps=float(total["Requests/s"]),

@@ -6,13 +6,20 @@ with limits from params.yaml (model_tests:) and a JUnit report for CI.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..config import Paths
-from ..errors import UserError
-from .tools import run_module
+from ..io.model_files import require_trained
+from ..io.tools import run_module
+
+READS = ("repro",)
+
+
+def outputs(paths: Paths) -> list[Path]:
+    return [paths.junit / "model.xml"]
 
 
 def run(paths: Paths) -> None:
-    if not (paths.model / "MLmodel").is_file():
-        raise UserError(f"{paths.model}: no trained model; run `repro` first")
-    report = paths.junit / "model.xml"
+    require_trained(paths)
+    (report,) = outputs(paths)
     run_module("pytest", "tests/model", f"--junitxml={report}", "-o", "junit_family=xunit2", cwd=paths.root)

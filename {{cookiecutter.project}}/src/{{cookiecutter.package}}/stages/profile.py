@@ -17,4 +17,4 @@ def run(paths: Paths) -> None:
     contract = load_contract(paths.contract)
     frame = read_raw(paths.raw_data, contract)
     write_json(paths.reference, {"data": paths.raw_data.name, **profile(frame, contract)})
-    print(f"profile: {len(frame)} rows of {paths.raw_data.name} -> {paths.reference.relative_to(paths.root)}")
+    print(f"profile: {len(frame)} rows of {paths.raw_data.name} -> {paths.shown(paths.reference)}")

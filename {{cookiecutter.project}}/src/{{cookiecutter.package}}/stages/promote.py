@@ -1,4 +1,4 @@
-"""promote: make the compared challenger the champion, when compare said so; on the default branch only.
+"""promote: move the champion alias to the compared challenger if compare said so; default branch only.
 
 Moves the registry's `champion` alias to the challenger and `previous` to the version it replaces
 (a rollback moves them back). Refuses on pull/merge requests and other branches, when compare has
@@ -7,12 +7,19 @@ not run for this model, and when the champion moved since compare ran.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from ..artefacts import Comparison, TrainedModel
 from ..config import DEFAULT_BRANCH, Paths
-from ..core.decision import PROMOTING
 from ..errors import UserError
-from ..io import registry, tracking
-from ..io.files import read_json
+from ..io import mlflow_store, registry
 from ..io.versions import change_request, git_branch
+
+READS = ("repro", "compare")
+
+
+def outputs(paths: Paths) -> list[Path]:
+    return []
 
 
 def check_branch(paths: Paths) -> None:
@@ -27,20 +34,17 @@ def check_branch(paths: Paths) -> None:
 
 def run(paths: Paths) -> None:
     check_branch(paths)
-    for required in (paths.compare, paths.run_info):
-        if not required.is_file():
-            raise UserError(f"{required}: not found; run repro and compare first")
-    report, trained = read_json(paths.compare), read_json(paths.run_info)
-    version = report["challenger"]["version"]
-    if version != trained["version"]:
+    comparison, trained = Comparison.read(paths.comparison), TrainedModel.read(paths.trained)
+    version = comparison.challenger.version
+    if version != trained.version:
         raise UserError(
-            f"{paths.compare}: compares version {version}, but the trained model is version "
-            f"{trained['version']}; run compare again"
+            f"{paths.comparison}: compares version {version}, but the trained model is version "
+            f"{trained.version}; run compare again"
         )
-    if report["decision"] not in PROMOTING:
-        print(f"promote: nothing to promote: compare decided {report['decision']} for version {version}")
+    if not comparison.promotes:
+        print(f"promote: nothing to promote: compare decided {comparison.decision} for version {version}")
         return
-    compared = report["champion"]["version"] if report["champion"] else None
+    compared = comparison.champion.version if comparison.champion else None
     current = registry.champion(paths)
     if (current.version if current else None) != compared:
         raise UserError(
@@ -50,4 +54,4 @@ def run(paths: Paths) -> None:
     previous = registry.promote(paths, version)
     registry.tag(paths, version, {"promoted_from": git_branch(paths.root) or DEFAULT_BRANCH})
     kept = f"; previous -> version {previous}" if previous else ""
-    print(f"promote: champion -> version {version}{kept} ({tracking.redact(tracking.tracking_uri(paths))})")
+    print(f"promote: champion -> version {version}{kept} ({mlflow_store.where(paths)})")

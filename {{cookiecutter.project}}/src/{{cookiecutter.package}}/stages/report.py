@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from ..artefacts import Comparison, Evaluation, LoadTest
 from ..config import Paths
 from ..core.report import (
-    compare_markdown,
+    comparison_markdown,
+    evaluation_markdown,
     junit_markdown,
     loadtest_markdown,
-    metrics_markdown,
     pipeline_markdown,
     summarise_junit,
 )
-from ..io.files import read_json, write_atomic
+from ..io.files import write_atomic
+
+READS = ("validate", "test", "repro", "model-tests", "loadtest", "compare")
+
+
+def outputs(paths: Paths) -> list[Path]:
+    return [paths.summary]
 
 
 def sections(paths: Paths) -> list[str]:
@@ -19,12 +28,12 @@ def sections(paths: Paths) -> list[str]:
         junit_markdown(xml.stem, summarise_junit(xml.read_text(encoding="utf-8")))
         for xml in sorted(paths.junit.glob("*.xml"))
     ]
-    if paths.metrics.is_file():
-        found.append(metrics_markdown(read_json(paths.metrics)))
-    if paths.loadtest_summary.is_file():
-        found.append(loadtest_markdown(read_json(paths.loadtest_summary)))
-    if paths.compare.is_file():
-        found.append(compare_markdown(read_json(paths.compare)))
+    if paths.evaluation.is_file():
+        found.append(evaluation_markdown(Evaluation.read(paths.evaluation)))
+    if paths.loadtest.is_file():
+        found.append(loadtest_markdown(LoadTest.read(paths.loadtest)))
+    if paths.comparison.is_file():
+        found.append(comparison_markdown(Comparison.read(paths.comparison)))
     return found
 
 

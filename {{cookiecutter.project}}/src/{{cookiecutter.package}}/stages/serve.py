@@ -1,49 +1,75 @@
 """serve: the prediction service (FastAPI on uvicorn, one worker) for the trained or a registered model.
 
 The model is resolved before the server starts (a missing one is a one-line error), then loaded and
-converted to ONNX in the background: /health answers at once, /ready once the model is there.
+converted to ONNX in the background: /health answers at once, /ready once the model is there. A model
+that fails to load stops the process with exit code 3 (after /health said 503), so that a supervisor
+or Kubernetes restarts it instead of keeping a service that can never answer.
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
+import socket
 
-from ..config import Paths
-from ..contract import load_contract
-from ..core.request_schema import request_columns
-from ..errors import UserError
-from ..serving import model_source
+from ..config import MODEL_NAME, Paths
+from ..errors import ServiceError, UserError
+from ..io import registry
 from ..serving.app import ServedModel, create_app
 from ..serving.backends import choose_backend
-from ..settings import load_settings
+from ..settings import load_checked
 
 DEFAULT_MODEL = "models/model"
 
 
-def run(
-    paths: Paths, model: str = DEFAULT_MODEL, host: str = "127.0.0.1", port: int = 8000, delay_ms: float = 0
-) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--model",
+        default=DEFAULT_MODEL,
+        help=f"a model folder (default: %(default)s) or registry URI: models:/{MODEL_NAME}@champion",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=8000, help="port to bind (default: %(default)s)")
+
+
+def run(paths: Paths, model: str = DEFAULT_MODEL, host: str = "127.0.0.1", port: int = 8000) -> None:
     import uvicorn
 
     if not 0 <= port <= 65535:
         raise UserError(f"--port {port}: not a TCP port")
-    if delay_ms < 0:
-        raise UserError(f"--delay-ms {delay_ms:g}: must be >= 0")
-    settings = load_settings(paths.params)
-    contract = load_contract(paths.contract)
-    source = model_source.resolve(paths, model)
+    settings, contract = load_checked(paths)
+    reference = registry.resolve(paths, model)
+    require_free(host, port)
 
     def loader() -> ServedModel:
-        pipeline = model_source.load(source)
-        return ServedModel(source, choose_backend(pipeline, contract, request_columns(contract)))
+        pipeline = registry.load(reference).pipeline
+        return ServedModel(reference, choose_backend(pipeline, contract, contract.input_columns()))
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
-    if delay_ms:
-        logging.getLogger(__name__).warning(
-            "test-only --delay-ms %g: every /predict is slowed down", delay_ms
-        )
-    app = create_app(contract, settings.serve, settings.evaluate.threshold, loader, delay_ms=delay_ms)
+    server: uvicorn.Server | None = None
+
+    def stop() -> None:  # the model failed to load: end the process, for its supervisor to restart it
+        if server is not None:
+            server.should_exit = True
+
+    app = create_app(contract, settings.serve, settings.evaluate.threshold, loader, on_load_failure=stop)
     # One worker; no access log (it would cost more than a prediction); httptools and uvloop when installed.
-    uvicorn.run(
+    config = uvicorn.Config(
         app, host=host, port=port, workers=1, access_log=False, log_level="info", timeout_graceful_shutdown=5
     )
+    server = uvicorn.Server(config)
+    server.run()
+    if app.state.slot.error:
+        raise ServiceError(f"the service stopped: its model failed to load ({app.state.slot.error})")
+
+
+def require_free(host: str, port: int) -> None:
+    """A one-line error, before the server starts, when the address is taken."""
+    with socket.socket() as probe:
+        probe.setsockopt(
+            socket.SOL_SOCKET, socket.SO_REUSEADDR, 1
+        )  # as uvicorn binds: only a listener is in the way
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise UserError(f"--port {port}: cannot listen on {host}:{port} ({error.strerror})") from None

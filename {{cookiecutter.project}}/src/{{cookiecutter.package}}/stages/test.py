@@ -5,12 +5,20 @@ tests/model/ is left to the model-tests stage: it needs a trained model.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..config import Paths
-from .tools import run_module
+from ..io.tools import run_module
+
+READS: tuple[str, ...] = ()
+
+
+def outputs(paths: Paths) -> list[Path]:
+    return [paths.junit / "unit.xml"]
 
 
 def run(paths: Paths) -> None:
-    report = paths.junit / "unit.xml"
+    (report,) = outputs(paths)
     run_module(
         "pytest", "--ignore=tests/model", f"--junitxml={report}", "-o", "junit_family=xunit2", cwd=paths.root
     )

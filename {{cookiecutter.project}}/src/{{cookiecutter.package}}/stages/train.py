@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict
 
 from ..config import Paths
-from ..contract import Contract, load_contract
-from ..core.metrics import classification_metrics
 from ..core.models import build_model
-from ..errors import UserError
-from ..io import tracking
+from ..core.scoring import classification_scores
+from ..io import model_files, tracking
 from ..io.datasets import labels, read_split
-from ..io.files import write_json
 from ..io.versions import file_md5, git_branch, git_commit, params_hash
-from ..settings import Settings, load_settings
-
-
-def feature_columns(settings: Settings, contract: Contract, paths: Paths) -> list[str]:
-    try:
-        return contract.feature_columns(settings.features.drop)
-    except ValueError as error:
-        raise UserError(f"{paths.params}: features.drop: {error}") from None
+from ..settings import Settings, load_checked
 
 
 def flat_params(settings: Settings) -> dict[str, object]:
@@ -36,9 +25,8 @@ def flat_params(settings: Settings) -> dict[str, object]:
 
 
 def run(paths: Paths) -> None:
-    settings = load_settings(paths.params)
-    contract = load_contract(paths.contract)
-    columns = feature_columns(settings, contract, paths)
+    settings, contract = load_checked(paths)
+    columns = contract.feature_columns(settings.features.drop)
     train = read_split(paths.train_split)
     features, target = train[columns], labels(train, contract)
 
@@ -53,7 +41,7 @@ def run(paths: Paths) -> None:
     seconds = time.perf_counter() - started
 
     probability = model.predict_proba(features)[:, 1]
-    scores = classification_metrics(target, probability, settings.evaluate.threshold)
+    scores = classification_scores(target, probability, settings.evaluate.threshold)
     metrics = {f"train_{name}": value for name, value in scores.items()}
     metrics["train_seconds"] = round(seconds, 3)
     metrics["train_rows"] = len(train)
@@ -61,17 +49,17 @@ def run(paths: Paths) -> None:
     # The model takes whole records (every contract column but the label) and picks its features
     # itself, so its signature is the contract's: models with different feature sets stay comparable.
     example = train[contract.input_columns()].dropna().head(5)
-    tracking.save_model(model, example, paths.model)
+    model_files.save(model, example, paths.model)
     tags = {
         "data_version": f"md5:{file_md5(paths.raw_data)}",
-        "data_path": paths.raw_data.relative_to(paths.root).as_posix(),
+        "data_path": paths.shown(paths.raw_data),
         "git_commit": git_commit(paths.root) or "unknown",
         "branch": git_branch(paths.root) or "unknown",
         "params_hash": params_hash(flat_params(settings)),
         "model_kind": settings.train.model.kind,
     }
     trained = tracking.log_training(paths, model, example, flat_params(settings), metrics, tags)
-    write_json(paths.run_info, asdict(trained))
+    trained.write(paths.trained)
     print(
         f"train: {settings.train.model.kind} on {len(train)} rows in {seconds:.1f}s; "
         f"registered {trained.registered_model} version {trained.version} (run {trained.run_id})"

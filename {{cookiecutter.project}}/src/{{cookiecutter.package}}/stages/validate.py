@@ -6,41 +6,45 @@ say how), 2 for usage errors such as a missing file.
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 from pathlib import Path
 
+from ..artefacts import Validation
 from ..config import Paths
-from ..contract import load_contract
 from ..core.drift import shifts
-from ..core.verdict import describe, describe_shift
+from ..core.validation_messages import describe, describe_shift
 from ..errors import DataError
 from ..io import remote
 from ..io.datasets import read_text, typed
 from ..io.expectations import Validator, schema_expectations, value_expectations
-from ..io.files import read_json, write_json
-from ..settings import load_settings
+from ..io.files import read_json
+from ..io.validated import inputs
+from ..settings import load_checked
+
+READS: tuple[str, ...] = ()
 
 
-def shown(path: Path, paths: Paths) -> str:
-    """A path as the user would write it: relative to the project when inside it."""
-    return (
-        str(path.resolve().relative_to(paths.root.resolve()))
-        if path.resolve().is_relative_to(paths.root.resolve())
-        else str(path)
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path, help="the CSV file to check (default: the raw data)")
+
+
+def outputs(paths: Paths) -> list[Path]:
+    return [paths.validation, paths.data_docs]
 
 
 def run(paths: Paths, data: Path | None = None) -> None:
-    settings = load_settings(paths.params).validate_
-    contract = load_contract(paths.contract)
+    """The raw data, reported where the pipeline reads it; another file (--data), reported apart from it."""
+    settings, contract = load_checked(paths)
     if data is None and "DVC_STAGE" not in os.environ:  # under `dvc repro`, repro has pulled
         print(f"validate: {remote.pull(paths)}")
     source = data or paths.raw_data
+    report, docs = (paths.validation, paths.data_docs) if data is None else paths.checked(data)
     frame = read_text(source)
 
-    shutil.rmtree(paths.data_docs, ignore_errors=True)  # Data Docs show the last validation only
-    validator = Validator(paths.data_docs)
+    shutil.rmtree(docs, ignore_errors=True)  # Data Docs show the last validation only
+    validator = Validator(docs)
     outcomes = validator.run("schema", frame, schema_expectations(contract, list(frame.columns)))
     found_shifts = []
     notes = []
@@ -49,34 +53,32 @@ def run(paths: Paths, data: Path | None = None) -> None:
         outcomes += validator.run("values", values, value_expectations(contract))
         if paths.reference.is_file():
             reference = read_json(paths.reference)
-            found_shifts = shifts(
-                reference, values, contract, settings.psi_max, settings.missing_increase_max
-            )
+            limits = settings.validate_
+            found_shifts = shifts(reference, values, contract, limits.psi_max, limits.missing_increase_max)
         else:
             notes.append(f"value skew not checked: no reference profile at {paths.reference.name}")
 
-    problems = [describe(o.as_dict()) for o in outcomes if not o.success]
+    validator.build_docs()
+    problems = [describe(outcome) for outcome in outcomes if not outcome.success]
     problems += [describe_shift(shift) for shift in found_shifts if not shift.ok]
-    write_json(
-        paths.validation,
-        {
-            "valid": not problems,
-            "data": shown(source, paths),
-            "rows": len(frame),
-            "problems": problems,
-            "notes": notes,
-            "expectations": [outcome.as_dict() for outcome in outcomes],
-            "value_skew": [{**shift.__dict__, "success": shift.ok} for shift in found_shifts],
-        },
-    )
+    Validation(
+        valid=not problems,
+        data=paths.shown(source),
+        rows=len(frame),
+        inputs=inputs(paths, source, settings.validate_),
+        problems=tuple(problems),
+        notes=tuple(notes),
+        expectations=tuple(outcomes),
+        value_skew=tuple(found_shifts),
+    ).write(report)
     checked = len(outcomes) + len(found_shifts)
     for note in notes:
         print(f"validate: note: {note}")
     if problems:
         for problem in problems:
             print(f"validate: {problem}")
-        details = f"{shown(paths.validation, paths)} and {shown(paths.data_docs, paths)}/"
+        details = f"{paths.shown(report)} and {paths.shown(docs)}/"
         raise DataError(
             f"{source}: breaks the data contract ({len(problems)} of {checked} checks failed; see {details})"
         )
-    print(f"validate: {source.name}: {len(frame)} rows pass all {checked} checks")
+    print(f"validate: {source.name}: {len(frame)} rows pass all {checked} checks ({paths.shown(report)})")

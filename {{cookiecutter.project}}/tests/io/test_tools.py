@@ -3,13 +3,13 @@
 import pytest
 
 from {{ cookiecutter.package }}.errors import StageError, UserError
-from {{ cookiecutter.package }}.stages.tools import run_module
+from {{ cookiecutter.package }}.io.tools import run_module
 
 
 def test_a_failing_tool_fails_the_stage_with_its_exit_code(tmp_path):
-    (tmp_path / "test_broken.py").write_text("def test_broken():\n    assert False\n")
+    (tmp_path / "unused.py").write_text("import os\n")
     with pytest.raises(StageError) as error:
-        run_module("pytest", "-q", "-p", "no:cacheprovider", str(tmp_path), cwd=tmp_path)
+        run_module("ruff", "check", "--isolated", "--select", "F401", "unused.py", cwd=tmp_path)
     assert error.value.exit_code == 1
 
 

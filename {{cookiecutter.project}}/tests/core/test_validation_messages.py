@@ -1,18 +1,21 @@
 """Failed checks read as one line: which column, what was expected, what was seen."""
 
+from {{ cookiecutter.package }}.artefacts import ExpectationOutcome
 from {{ cookiecutter.package }}.core.drift import Shift
-from {{ cookiecutter.package }}.core.verdict import describe, describe_shift
+from {{ cookiecutter.package }}.core.validation_messages import describe, describe_shift
 
 
 def outcome(expectation, observed, column=None, expected="", count=None, examples=()):
-    return {
-        "expectation": expectation,
-        "column": column,
-        "observed": observed,
-        "expected": expected,
-        "unexpected_count": count,
-        "unexpected_examples": examples,
-    }
+    return ExpectationOutcome(
+        phase="schema",
+        expectation=expectation,
+        column=column,
+        success=False,
+        observed=observed,
+        expected=expected,
+        unexpected_count=count,
+        unexpected_examples=examples,
+    )
 
 
 def test_column_mismatch_names_missing_and_unexpected_columns_and_spots_the_delimiter():

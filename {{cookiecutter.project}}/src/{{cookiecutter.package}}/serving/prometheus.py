@@ -1,7 +1,10 @@
-"""The service's Prometheus metrics, in a registry of its own (one per app, so tests stay independent)."""
+"""The service's Prometheus metrics, in a registry of its own (one per app, so tests stay independent),
+and the middleware that times and counts every request."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
@@ -40,10 +43,10 @@ class ServiceMetrics:
             ["reason"],
             registry=self.registry,
         )
-        self.unseen_categories = Counter(
-            "unseen_categories",
-            "Category values not in the data contract, by column (accepted, encoded as all zeros)",
-            ["column"],
+        self.contract_violations = Counter(
+            "contract_violations",
+            "Values outside the data contract, by column and rule (below_min, above_max, unseen_category)",
+            ["column", "rule"],
             registry=self.registry,
         )
 
@@ -60,3 +63,31 @@ class ServiceMetrics:
         requests.inc()
         if errors is not None:
             errors.inc()
+
+
+class MetricsMiddleware:
+    """Latency and counts of every HTTP request, by route (paths not in `routes` count as "other")."""
+
+    def __init__(self, app: Callable, metrics: ServiceMetrics, routes: frozenset[str]) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.routes = routes
+
+    async def __call__(self, scope: dict[str, Any], receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        route = scope["path"] if scope["path"] in self.routes else "other"
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_status(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_status)
+        finally:
+            self.metrics.observe_request(route, status, time.perf_counter() - started)

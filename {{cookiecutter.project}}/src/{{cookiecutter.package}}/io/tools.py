@@ -1,4 +1,4 @@
-"""Run a development tool (ruff, pytest, dvc) from this environment as a pipeline stage."""
+"""Run a development tool (ruff, pytest, dvc) or the service as a subprocess of this environment."""
 
 from __future__ import annotations
 
@@ -12,14 +12,12 @@ from ..errors import StageError, UserError
 
 
 def environment() -> dict[str, str]:
-    """This interpreter's scripts first on PATH, so DVC's stage commands find the project's CLI."""
+    """This interpreter's scripts first on PATH, so DVC's stage commands find the project's CLI.
+
+    Telemetry switches come with os.environ (config.QUIET).
+    """
     scripts = str(Path(sys.executable).parent)
-    return {
-        **os.environ,
-        "PATH": os.pathsep.join([scripts, os.environ.get("PATH", "")]),
-        "DVC_NO_ANALYTICS": "1",
-        "MLFLOW_DISABLE_TELEMETRY": "true",
-    }
+    return {**os.environ, "PATH": os.pathsep.join([scripts, os.environ.get("PATH", "")])}
 
 
 def run_module(module: str, *args: str, cwd: Path) -> None:

@@ -1,4 +1,4 @@
-"""Classification metrics and the data behind the evaluation plots."""
+"""Classification scores of predicted probabilities, per slice too, and the data behind the plots."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ PRIMARY = "roc_auc"
 """The metric the project is judged by: threshold-free and robust to the class imbalance."""
 
 
-def classification_metrics(y_true: np.ndarray, probability: np.ndarray, threshold: float) -> dict[str, float]:
+def classification_scores(y_true: np.ndarray, probability: np.ndarray, threshold: float) -> dict[str, float]:
     """Scores of positive-class probabilities against 0/1 labels; positive at >= threshold."""
     predicted = (probability >= threshold).astype(int)
     scores = {
@@ -27,17 +27,21 @@ def classification_metrics(y_true: np.ndarray, probability: np.ndarray, threshol
     return {name: round(float(value), 6) for name, value in scores.items()}
 
 
-def slice_metrics(
+def segment_masks(segments: pd.Series) -> dict[str, np.ndarray]:
+    """Row masks of every segment of the slice column, sorted (rows with no segment left out)."""
+    return {str(segment): (segments == segment).to_numpy() for segment in sorted(segments.dropna().unique())}
+
+
+def slice_scores(
     y_true: np.ndarray, probability: np.ndarray, segments: pd.Series, threshold: float
 ) -> dict[str, dict[str, float]]:
     """The same scores on every segment of the slice column, with row count and positive rate."""
     report = {}
-    for segment in sorted(segments.dropna().unique()):
-        mask = (segments == segment).to_numpy()
-        scores = classification_metrics(y_true[mask], probability[mask], threshold)
+    for segment, mask in segment_masks(segments).items():
+        scores = classification_scores(y_true[mask], probability[mask], threshold)
         scores["rows"] = int(mask.sum())
         scores["positive_rate"] = round(float(y_true[mask].mean()), 6)
-        report[str(segment)] = scores
+        report[segment] = scores
     return report
 
 

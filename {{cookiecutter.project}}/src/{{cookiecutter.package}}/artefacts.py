@@ -1,0 +1,207 @@
+"""What one stage writes and another reads: one frozen, typed model per file, with its read and write.
+
+Each artefact carries a schema version and names the stage that writes it, so a missing, corrupt or
+out-of-date file is one line naming the file and the command that makes it again, never a KeyError
+in a later stage.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import ClassVar, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, JsonValue, ValidationError
+
+from .config import PROJECT
+from .core.compare import Bootstrap, Delta
+from .core.decision import Outcome, Rules
+from .core.drift import Shift
+from .core.slo import LoadStats, SloCheck
+from .errors import UserError
+from .io.files import write_atomic
+from .settings import SloSettings
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Artefact(Frozen):
+    """A file handed from one stage to the next; subclasses pin schema_version and name their PRODUCER."""
+
+    PRODUCER: ClassVar[str]
+    """The stage command that writes the file."""
+
+    @classmethod
+    def read(cls, path: Path) -> Self:
+        again = f"run `{PROJECT} {cls.PRODUCER}`"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise UserError(f"{path}: not found; {again} first") from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise UserError(f"{path}: cannot be read ({error}); {again} again") from None
+        wanted = cls.model_fields["schema_version"].default
+        found = data.get("schema_version") if isinstance(data, dict) else None
+        if found != wanted:
+            raise UserError(
+                f"{path}: schema version {found}, but this code reads version {wanted}; {again} again"
+            )
+        try:
+            return cls.model_validate(data)
+        except ValidationError as error:
+            problem = error.errors(include_url=False)[0]
+            where = ".".join(str(part) for part in problem["loc"]) or "(top level)"
+            raise UserError(f"{path}: {where}: {problem['msg'].lower()}; {again} again") from None
+
+    def write(self, path: Path) -> None:
+        text = self.model_dump_json(indent=2) + "\n"
+        write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+class TrainedModel(Artefact):
+    """models/run.json: the MLflow run and registered version of the model in models/model."""
+
+    PRODUCER = "repro"
+    schema_version: Literal[1] = 1
+    run_id: str
+    experiment: str
+    registered_model: str
+    version: str
+    model_uri: str
+
+
+class ExpectationOutcome(Frozen):
+    """One Great Expectations result, in words a person can act on."""
+
+    phase: str
+    expectation: str
+    column: str | None
+    success: bool
+    expected: str
+    observed: JsonValue
+    unexpected_count: int | None = None
+    unexpected_examples: tuple[str, ...] = ()
+
+
+class Validation(Artefact):
+    """reports/validation.json: whether a data file keeps the contract, and every check behind it."""
+
+    PRODUCER = "validate"
+    schema_version: Literal[1] = 1
+    valid: bool
+    data: str
+    rows: int
+    inputs: dict[str, str]
+    """What the verdict rests on: the MD5 of the data, the contract and the reference, the settings' hash."""
+    problems: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+    expectations: tuple[ExpectationOutcome, ...]
+    value_skew: tuple[Shift, ...]
+
+
+class ModelVersion(Frozen):
+    name: str
+    version: str
+
+
+class Confusion(Frozen):
+    tn: int
+    fp: int
+    fn: int
+    tp: int
+
+
+class Evaluation(Artefact):
+    """reports/evaluation.json: the trained model's scores on the test split, overall and per slice."""
+
+    PRODUCER = "repro"
+    schema_version: Literal[1] = 1
+    primary_metric: str
+    threshold: float
+    rows: int
+    model: ModelVersion
+    test: dict[str, float]
+    confusion: Confusion
+    slices: dict[str, dict[str, dict[str, float]]]
+    """{slice column: {segment: {score name: value}}}, rows and positive rate included."""
+
+    @property
+    def primary(self) -> float:
+        return self.test[self.primary_metric]
+
+
+class LoadTest(Artefact):
+    """reports/loadtest.json: what the load test measured, and each SLO checked against it."""
+
+    PRODUCER = "loadtest"
+    schema_version: Literal[1] = 1
+    stats: LoadStats
+    slo: SloSettings
+    checks: tuple[SloCheck, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(check.passed for check in self.checks)
+
+
+class ComparedModel(Frozen):
+    """One side of a comparison: which version, and what it costs to run."""
+
+    name: str
+    version: str
+    size_mb: float
+    row_ms: float
+    batch_row_ms: float
+
+
+class Holdout(Frozen):
+    rows: int
+    data_version: str
+    threshold: float
+
+
+class Score(Frozen):
+    """One metric of the challenger, and of the champion with the paired interval when there is one."""
+
+    challenger: float
+    champion: float | None = None
+    delta: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    higher_is_better: bool
+
+    @classmethod
+    def of(cls, delta: Delta) -> Score:
+        return cls(
+            challenger=delta.challenger,
+            champion=delta.champion,
+            delta=delta.delta,
+            ci_low=delta.low,
+            ci_high=delta.high,
+            higher_is_better=delta.higher_is_better,
+        )
+
+
+class Comparison(Artefact):
+    """reports/compare.json: champion against challenger, the decision, its reasons and every number."""
+
+    PRODUCER = "compare"
+    schema_version: Literal[1] = 1
+    decision: Outcome
+    reasons: tuple[str, ...]
+    primary_metric: str
+    holdout: Holdout
+    challenger: ComparedModel
+    champion: ComparedModel | None
+    bootstrap: Bootstrap
+    rules: Rules
+    scores: dict[str, Score]
+    slices: dict[str, dict[str, dict[str, Score]]]
+    """{slice column: {segment: {metric: Score}}}."""
+    latency_factor: float | None = None
+
+    @property
+    def promotes(self) -> bool:
+        return self.decision in ("promote", "first")

@@ -1,0 +1,90 @@
+"""The trained model on disk: an MLflow model folder (models/model), saved whole or not at all."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import mlflow.sklearn
+import pandas as pd
+import sklearn
+from mlflow.models import Model, infer_signature
+from sklearn.pipeline import Pipeline
+
+from ..config import PROJECT, Paths
+from ..errors import UserError
+from . import mlflow_store  # noqa: F401  (MLflow's settings and log filters before any MLflow call)
+
+SERIALIZATION = "cloudpickle"
+"""skops (MLflow's default) would need every pipeline class listed as trusted."""
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A model ready to score, with the input schema it was saved with and its size on disk."""
+
+    pipeline: Pipeline
+    inputs: dict[str, str]
+    size_bytes: int
+
+
+def requirements() -> list[str]:
+    """The model's pinned runtime requirements (MLflow would spend seconds inferring them)."""
+    import cloudpickle
+    import numpy
+
+    return [
+        f"scikit-learn=={sklearn.__version__}",
+        f"pandas=={pd.__version__}",
+        f"numpy=={numpy.__version__}",
+        f"cloudpickle=={cloudpickle.__version__}",
+    ]
+
+
+def model_arguments(model: Pipeline, example: pd.DataFrame) -> dict:
+    """How every model is written, to a folder or to the store: format, signature, example, requirements."""
+    return {
+        "serialization_format": SERIALIZATION,
+        "signature": infer_signature(example, model.predict(example)),
+        "input_example": example,
+        "pip_requirements": requirements(),
+    }
+
+
+def save(model: Pipeline, example: pd.DataFrame, folder: Path) -> None:
+    """Save an MLflow model folder, replacing any previous one only once the new one is complete."""
+    staging = folder.with_name(f".{folder.name}.tmp")
+    previous = folder.with_name(f".{folder.name}.old")
+    for leftover in (staging, previous):
+        _remove(leftover)
+    mlflow.sklearn.save_model(model, staging, **model_arguments(model, example))
+    if folder.exists():
+        folder.rename(previous)
+    staging.rename(folder)
+    _remove(previous)
+
+
+def require_trained(paths: Paths) -> Path:
+    """The trained model's folder; a one-line error saying what to run when there is none."""
+    if not (paths.model / "MLmodel").is_file():
+        raise UserError(f"{paths.model}: no trained model; run `{PROJECT} repro` first")
+    return paths.model
+
+
+def load(folder: Path) -> LoadedModel:
+    """A saved MLflow model folder: the scikit-learn pipeline, its input schema and its size."""
+    info = Model.load(str(folder))
+    inputs = info.signature.inputs.to_dict() if info.signature else []
+    return LoadedModel(
+        pipeline=mlflow.sklearn.load_model(str(folder)),
+        inputs={column.get("name", "?"): column.get("type", "?") for column in inputs},
+        size_bytes=sum(path.stat().st_size for path in folder.rglob("*") if path.is_file()),
+    )
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
