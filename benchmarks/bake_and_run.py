@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from conftest import QUIET_TOOLS, UV, bake_into
+from baking import bake_into
+from tools import QUIET_TOOLS, UV
 
 
 def timed(step, *args) -> tuple[float, object]:

@@ -34,7 +34,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from conftest import BUILD, QUIET_TOOLS, UV, bake_into, project_env
+from baking import BUILD, bake_into, project_env
+from tools import QUIET_TOOLS, UV
 
 HOST = "127.0.0.1"
 PORT = "{port}"

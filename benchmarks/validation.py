@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from conftest import DEFAULTS, UV, bake_into, project_env
+from baking import DEFAULTS, bake_into, project_env
+from tools import UV
 
 ROWS = 1_000_000
 

@@ -7,7 +7,7 @@ import csv
 import random
 from pathlib import Path
 
-from conftest import DEFAULTS
+from baking import DEFAULTS
 
 
 def shuffle_labels(project: Path, only: tuple[str, str] | None = None) -> None:

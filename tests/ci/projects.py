@@ -1,0 +1,51 @@
+"""Helpers for the projects the CI front-ends run: git in a baked project, clones, the jobs' settings."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from baking import project_env
+from tools import QUIET_TOOLS
+
+
+def git(project: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "user.name=ci", "-c", "user.email=ci@example.com", *args],
+        cwd=project,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+
+
+def clone(project: Path, target: Path) -> Path:
+    """A clone of the baked project, on the same branch, to run a CI front-end in."""
+    subprocess.run(["git", "clone", "-q", str(project), str(target)], check=True)
+    return target
+
+
+def ci_env() -> dict[str, str]:
+    """What every front-end passes to its jobs: this worker's venv and quiet tools."""
+    env = project_env()
+    return {key: env[key] for key in ("UV_PROJECT_ENVIRONMENT", *QUIET_TOOLS)}
+
+
+def set_aside_unit_tests(project: Path) -> None:
+    """Keep only what the model tests need: these projects are about later stages, not the unit tests."""
+    for path in (project / "tests").iterdir():
+        if path.name not in ("conftest.py", "model", "test_settings.py"):
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
+def commit_params(project: Path, message: str, **model: object) -> None:
+    """Set train.model keys in params.yaml (comments kept) and commit."""
+    params = project / "params.yaml"
+    text = params.read_text()
+    for key, value in model.items():
+        text, found = re.subn(rf"^(    {key}: )\S+", rf"\g<1>{value}", text, count=1, flags=re.MULTILINE)
+        assert found, f"params.yaml has no train.model.{key}"
+    params.write_text(text)
+    git(project, "commit", "-qam", message)
