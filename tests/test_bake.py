@@ -25,8 +25,10 @@ DEFAULT_TREE = {
     "Makefile",
     "README.md",
     "data/contract.yaml",
+    "data/golden.csv",
     "data/raw/adult.csv",
     "data/reference.json",
+    "deploy/with-ca.sh",
     "docs/ml-test-score.md",
     "dvc.yaml",
     "params.yaml",
@@ -38,6 +40,7 @@ DEFAULT_TREE = {
     "src/{package}/config.py",
     "src/{package}/contract.py",
     "src/{package}/core/__init__.py",
+    "src/{package}/core/canary.py",
     "src/{package}/core/compare.py",
     "src/{package}/core/decision.py",
     "src/{package}/core/drift.py",
@@ -51,6 +54,12 @@ DEFAULT_TREE = {
     "src/{package}/core/slo.py",
     "src/{package}/core/split.py",
     "src/{package}/core/validation_messages.py",
+    "src/{package}/deployment/__init__.py",
+    "src/{package}/deployment/image.py",
+    "src/{package}/deployment/kubernetes.py",
+    "src/{package}/deployment/local.py",
+    "src/{package}/deployment/service.py",
+    "src/{package}/deployment/smoke.py",
     "src/{package}/errors.py",
     "src/{package}/io/__init__.py",
     "src/{package}/io/datasets.py",
@@ -61,19 +70,22 @@ DEFAULT_TREE = {
     "src/{package}/io/registry.py",
     "src/{package}/io/remote.py",
     "src/{package}/io/tools.py",
-    "src/{package}/io/validated.py",
     "src/{package}/io/tracking.py",
+    "src/{package}/io/validated.py",
     "src/{package}/io/versions.py",
     "src/{package}/serving/__init__.py",
+    "src/{package}/serving/admin.py",
     "src/{package}/serving/app.py",
     "src/{package}/serving/backends.py",
     "src/{package}/serving/locustfile.py",
+    "src/{package}/serving/models.py",
     "src/{package}/serving/process.py",
     "src/{package}/serving/prometheus.py",
     "src/{package}/serving/requests.py",
     "src/{package}/settings.py",
     "src/{package}/stages/__init__.py",
     "src/{package}/stages/compare.py",
+    "src/{package}/stages/deploy.py",
     "src/{package}/stages/evaluate.py",
     "src/{package}/stages/lint.py",
     "src/{package}/stages/loadtest.py",
@@ -84,6 +96,7 @@ DEFAULT_TREE = {
     "src/{package}/stages/promote.py",
     "src/{package}/stages/report.py",
     "src/{package}/stages/repro.py",
+    "src/{package}/stages/rollback.py",
     "src/{package}/stages/serve.py",
     "src/{package}/stages/test.py",
     "src/{package}/stages/train.py",
@@ -103,12 +116,14 @@ DEFAULT_TREE = {
     "tests/core/test_slo.py",
     "tests/core/test_split.py",
     "tests/core/test_validation_messages.py",
+    "tests/deployment/conftest.py",
+    "tests/deployment/test_deploy_inputs.py",
+    "tests/deployment/test_local.py",
     "tests/io/test_datasets.py",
     "tests/io/test_remote.py",
     "tests/io/test_tools.py",
     "tests/io/test_versions.py",
     "tests/model/conftest.py",
-    "tests/model/golden.csv",
     "tests/model/test_behaviour.py",
     "tests/model/test_infrastructure.py",
     "tests/model/test_quality.py",
@@ -118,7 +133,6 @@ DEFAULT_TREE = {
     "tests/serving/test_backends.py",
     "tests/serving/test_connections.py",
     "tests/serving/test_fuzz.py",
-    "tests/stages/conftest.py",
     "tests/stages/test_compare.py",
     "tests/stages/test_compare_server.py",
     "tests/stages/test_loadtest.py",
@@ -138,12 +152,22 @@ CI_TREE = {
     "jenkins": {"Jenkinsfile"},
 }
 
+KUBERNETES_TREE = {
+    "deploy/kubernetes/base/deployment.yaml",
+    "deploy/kubernetes/base/hpa.yaml",
+    "deploy/kubernetes/base/kustomization.yaml",
+    "deploy/kubernetes/base/pdb.yaml",
+    "deploy/kubernetes/base/service.yaml",
+    "deploy/kubernetes/overlays/production/kustomization.yaml",
+    "deploy/kubernetes/overlays/staging/kustomization.yaml",
+}
+
 # Named combinations: every value of every option appears at least once (options are independent).
 COMBINATIONS = {
     "defaults": {},
     "ci:github python:3.12": {"ci": "github", "python_version": "3.12"},
     "ci:gitlab python:3.13": {"ci": "gitlab", "python_version": "3.13", "project": "churn-model", "package": "churn"},
-    "ci:jenkins": {"ci": "jenkins"},
+    "ci:jenkins deploy:kubernetes": {"ci": "jenkins", "deploy_target": "kubernetes"},
     "branch:trunk": {"_default_branch": "trunk"},
     "awkward-text": {
         "project_name": 'O\'Brien "Lab" — naïve models',
@@ -180,6 +204,8 @@ def test_tree_is_exactly_the_expected_files(baked):
     assert project.name == answers.get("project", "income-classifier")
     ci = answers.get("ci", "all")
     expected = DEFAULT_TREE | set().union(*(files for name, files in CI_TREE.items() if ci in ("all", name)))
+    if answers.get("deploy_target") == "kubernetes":
+        expected |= KUBERNETES_TREE
     assert files_of(project) == {name.format(package=package) for name in expected}
 
 
@@ -238,8 +264,9 @@ def test_the_service_dockerfile_is_hadolint_clean_and_pins_the_chosen_python(bak
     )
     assert result.returncode == 0, result.stdout + result.stderr
     python = answers.get("python_version", "3.11")
-    [base] = [line for line in dockerfile.read_text().splitlines() if line.startswith("FROM python:")]
-    assert re.fullmatch(rf"FROM python:{re.escape(python)}\.\d+-slim-bookworm", base), base
+    [base] = [line for line in dockerfile.read_text().splitlines() if line.startswith("ARG PYTHON_IMAGE=")]
+    assert re.fullmatch(rf"ARG PYTHON_IMAGE=python:{re.escape(python)}\.\d+-slim-bookworm", base), base
+    assert "FROM ${PYTHON_IMAGE}" in dockerfile.read_text()
 
 
 def test_the_default_branch_and_the_uv_version_come_from_one_answer_each(bake: Bake):
@@ -257,7 +284,7 @@ def test_the_default_branch_and_the_uv_version_come_from_one_answer_each(bake: B
     assert yaml.safe_load((project / ".gitlab-ci.yml").read_text())["default"]["image"].startswith(
         "ghcr.io/astral-sh/uv:0.13.7-"
     )
-    assert "FROM ghcr.io/astral-sh/uv:0.13.7 AS uv" in (project / "Dockerfile").read_text()
+    assert "ARG UV_VERSION=0.13.7\n" in (project / "Dockerfile").read_text()
     for name, text in text_files(project):
         if name.endswith((".yml", ".yaml", "Jenkinsfile", "Dockerfile", "Makefile")):
             assert not re.search(r"\bmain\b", text), name

@@ -40,6 +40,7 @@ REJECTED = {
     "slug-too-long": ({"project": "a" * 300, "package": "a"}, "project: 300 characters, more than 64"),
     "python-unsupported": ({"python_version": "3.9"}, "python_version: '3.9' is not one of 3.11, 3.12, 3.13"),
     "ci-unknown": ({"ci": "circleci"}, "ci: 'circleci' is not one of all, github, gitlab, jenkins"),
+    "deploy-target-unknown": ({"deploy_target": "moon"}, "deploy_target: 'moon' is not one of local, kubernetes"),
     "branch-bad": ({"_default_branch": "main..x"}, "_default_branch: 'main..x' is not a git branch name"),
 }
 

@@ -6,26 +6,35 @@ Each front-end works on its own copy (a git clone), so runs never see each other
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from baking import bake_into
-from ci.projects import clone, git, set_aside_unit_tests
+from ci.projects import clone, commit_params, free_port, git, set_aside_unit_tests, stop_local_service
 from defects import DEFECTS
 
 
 @pytest.fixture(scope="session")
-def ci_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def ci_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The default project as a user pushes it, generated and never run, with one more commit that sets its
     unit tests aside: the runs here are about the pipeline, and the project's whole suite runs once, in
     test_generated_project.py. The `test` stage still runs the tests that stay (settings, and tests/model/,
-    which the model-tests stage runs)."""
+    which the model-tests stage runs).
+
+    The local deploy target's service, which the deploy jobs of pipelines on main start or update, listens
+    on a free port with its state in a folder of this session (as on a runner: outside the job workspaces);
+    every run of this worker deploys to it, and it is stopped when the session ends."""
     project = bake_into(tmp_path_factory.mktemp("ci"))
     set_aside_unit_tests(project)
     git(project, "add", "-A")
     git(project, "commit", "-qm", "Unit tests set aside")
-    return project
+    state = tmp_path_factory.mktemp("deployed")
+    commit_params(project, "The local service: a free port, its state outside the workspace",
+                  port=free_port(), state_dir=state)  # fmt: skip
+    yield project
+    stop_local_service(state)
 
 
 @pytest.fixture(scope="session")

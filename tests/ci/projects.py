@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
+import time
 from pathlib import Path
 
 from baking import project_env
@@ -40,12 +44,39 @@ def set_aside_unit_tests(project: Path) -> None:
             shutil.rmtree(path) if path.is_dir() else path.unlink()
 
 
-def commit_params(project: Path, message: str, **model: object) -> None:
-    """Set train.model keys in params.yaml (comments kept) and commit."""
+def commit_params(project: Path, message: str, **keys: object) -> None:
+    """Set keys of params.yaml's second level (train.model's, deploy.local's, ...; the first of each name),
+    comments kept, and commit."""
     params = project / "params.yaml"
     text = params.read_text()
-    for key, value in model.items():
+    for key, value in keys.items():
         text, found = re.subn(rf"^(    {key}: )\S+", rf"\g<1>{value}", text, count=1, flags=re.MULTILINE)
-        assert found, f"params.yaml has no train.model.{key}"
+        assert found, f"params.yaml has no second-level key {key}"
     params.write_text(text)
     git(project, "commit", "-qam", message)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def stop_local_service(state: Path) -> None:
+    """Stop the service a pipeline's deploy job started with deploy.local.state_dir = state (by its pid)."""
+    try:
+        pid = int((state / "service.pid").read_text())
+    except (OSError, ValueError):
+        return
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)

@@ -108,8 +108,8 @@ def test_github_and_gitlab_run_the_pipelines_stages_in_order(project: Path, ci_s
 
 def test_parity_fails_when_one_definition_gains_a_stage(project: Path, ci_stages: list[str]):
     workflow = load(project / ".github" / "workflows" / "ci.yml")
-    extra = {"needs": "report", "runs-on": "ubuntu-latest", "steps": [{"run": f"uv run --no-sync {PROJECT} deploy"}]}
-    workflow["jobs"]["deploy"] = extra
+    extra = {"needs": "report", "runs-on": "ubuntu-latest", "steps": [{"run": f"uv run --no-sync {PROJECT} serve"}]}
+    workflow["jobs"]["serve"] = extra
     assert github_stages(workflow, PROJECT) != ci_stages
     pipeline = load(project / ".gitlab-ci.yml")
     pipeline["test"]["script"].insert(0, f"uv run --no-sync {PROJECT} repro")
@@ -124,7 +124,7 @@ def runs(commands: list, stage: str) -> bool:
 
 def test_default_branch_stages_are_gated_to_main_in_every_definition(project: Path):
     gated = default_branch_stages(project)
-    assert gated == ["promote"]
+    assert gated == ["promote", "deploy"]
     workflow = load(project / ".github" / "workflows" / "ci.yml")
     pipeline = load(project / ".gitlab-ci.yml")
     jenkinsfile = (project / "Jenkinsfile").read_text()
@@ -139,7 +139,41 @@ def test_default_branch_stages_are_gated_to_main_in_every_definition(project: Pa
         ]
         block = jenkinsfile[jenkinsfile.index(f"stage('{stage.capitalize()}')") :]
         assert block.index("branch 'main'") < block.index(f"cli '{stage}'")
+    # Serialised: one promotion, one deployment at a time, in every definition.
+    deploy = workflow["jobs"]["deploy"]
+    assert deploy["concurrency"] == {"group": "deploy-production", "cancel-in-progress": False}
+    assert deploy["environment"] == "production"
+    assert deploy["runs-on"] == ["self-hosted", "deploy"]  # the local target: where the service lives
+    assert pipeline["deploy"]["resource_group"] == "production"
+    assert pipeline["deploy"]["environment"] == {"name": "production"}
+    assert pipeline["deploy"]["tags"] == ["deploy"]
+    block = jenkinsfile[jenkinsfile.index("stage('Deploy')") :]
+    assert block.index("lock(resource: 'production')") < block.index("cli 'deploy'")
+    assert "agent { label 'deploy' }" in jenkinsfile
     # Which runs actually skip them is checked by executing each definition (main and pull request).
+
+
+def test_only_the_deploy_job_gets_the_registry_credentials(project: Path):
+    """Credentials only where they are needed: the registry's token in the deploy job alone, which runs in
+    the `production` environment (zizmor's auditor persona finds no secret outside an environment there)."""
+    workflow = load(project / ".github" / "workflows" / "ci.yml")
+    holders = {name for name, job in workflow["jobs"].items() if "GITHUB_TOKEN" in json.dumps(job)}
+    assert holders == {"deploy"}
+    assert workflow["jobs"]["deploy"]["permissions"] == {"contents": "read", "packages": "write"}
+    path = project / ".github" / "workflows" / "ci.yml"
+    found = subprocess.run(
+        [tool("zizmor"), "--offline", "--persona", "auditor", "--format", "json", str(path)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    findings = [finding for finding in json.loads(found.stdout) if finding["ident"] == "secrets-outside-env"]
+    assert findings, "the auditor persona reports the jobs that read secrets outside an environment"
+    rows = {location["concrete"]["location"]["start_point"]["row"] for f in findings for location in f["locations"]}
+    deploy = path.read_text().splitlines().index("  deploy:")  # zizmor's rows count from 0
+    assert deploy not in rows
+    pipeline = load(project / ".gitlab-ci.yml")
+    holders = {name for name, job in pipeline.items() if "CI_REGISTRY_PASSWORD" in json.dumps(job)}
+    assert holders == {"deploy"}
+    assert "DEPLOY_REGISTRY_CREDENTIALS_ID" in (project / "Jenkinsfile").read_text()
 
 
 def test_every_github_job_is_hardened(project: Path):

@@ -16,6 +16,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import urllib.request
 import xml.etree.ElementTree as ET
 from contextlib import closing
 from dataclasses import dataclass
@@ -107,11 +108,24 @@ def decision(run: GitlabRun) -> tuple[str, str]:
     return report["decision"], report["challenger"]["version"]
 
 
+def served_version(project: Path) -> str | None:
+    """The model version the project's local service (deploy.local in params.yaml) answers /ready with."""
+    local = yaml.safe_load((project / "params.yaml").read_text())["deploy"]["local"]
+    try:
+        with urllib.request.urlopen(f"http://{local['host']}:{local['port']}/ready", timeout=5) as response:
+            return json.loads(response.read())["model"]["version"]
+    except OSError:
+        return None
+
+
 @dataclass(frozen=True)
 class Pipelines:
-    """Four pipelines of one GitLab project, its `mlflow-store` cache carried from one to the next (the
-    embedded store): a small model on main (first), the default model on a feature branch (compared,
-    never promoted), the same merged into main (promote), the small model again on main (keep)."""
+    """Five pipelines of one GitLab project, its `mlflow-store` cache carried from one to the next (the
+    embedded store) and one local service their deploy jobs update: a small model on main (first,
+    deployed), the default model on a feature branch (compared, never promoted or deployed), the same
+    merged into main (promote, deployed), the small model again on main (keep, nothing deployed), and a
+    retrain as good as the champion promoted under the non-inferiority rule but deployed as a canary that
+    gets no traffic in its window (withdrawn: rolled back, the pipeline fails)."""
 
     project: Path
     cache: Path
@@ -119,8 +133,11 @@ class Pipelines:
     feature: GitlabRun
     promoted: GitlabRun
     kept: GitlabRun
+    withdrawn: GitlabRun
     aliases: dict[str, dict[str, str]]
     """The registry's aliases in the cache after each run, by run name."""
+    served: dict[str, str | None]
+    """The version the local service answered with after each run, by run name."""
 
 
 @pytest.fixture(scope="module")
@@ -131,9 +148,12 @@ def pipelines(gitlab_project: Path, tmp_path_factory: pytest.TempPathFactory) ->
     runs: dict[str, GitlabRun] = {}
     aliases: dict[str, dict[str, str]] = {}
 
+    served: dict[str, str | None] = {}
+
     def pipeline(name: str, branch: str = "main") -> None:
         runs[name] = run_pipeline(project, folder / name, branch=branch, cache_dir=cache)
         aliases[name] = registry_aliases(cache) if (cache / "mlflow-store").exists() else {}
+        served[name] = served_version(project)
 
     commit_params(project, "A small model", max_iter=50, max_leaf_nodes=8)
     pipeline("first")
@@ -145,7 +165,13 @@ def pipelines(gitlab_project: Path, tmp_path_factory: pytest.TempPathFactory) ->
     pipeline("promoted")
     commit_params(project, "Worse: the small model again", max_iter=50, max_leaf_nodes=8)
     pipeline("kept")
-    return Pipelines(project, cache, runs["first"], runs["feature"], runs["promoted"], runs["kept"], aliases)
+    params = project / "params.yaml"
+    text = params.read_text().replace("  rule: improve", "  rule: non_inferior", 1)
+    params.write_text(text.replace("  strategy: blue-green", "  strategy: canary", 1))
+    commit_params(project, "A canary of the default model", max_iter=200, max_leaf_nodes=31, window_s=2)
+    pipeline("withdrawn")
+    names = ("first", "feature", "promoted", "kept", "withdrawn")
+    return Pipelines(project, cache, *(runs[name] for name in names), aliases, served)
 
 
 CHAIN = pytest.mark.xdist_group("gitlab-pipelines")
@@ -256,6 +282,37 @@ def test_successive_main_pipelines_promote_a_better_model_then_keep_the_champion
     assert "keep: the champion stays" in summary
     assert any("nothing to promote: compare decided keep" in line for line in run.job_output()["promote"])
     untouched(pipelines.project)
+
+
+@pytest.mark.slow
+@CHAIN
+def test_main_deploys_each_promoted_model_and_a_failed_canary_is_rolled_back(pipelines: Pipelines):
+    """The deploy job on main: version 1 started the local service, version 2 replaced it, a kept model
+    deployed nothing, the feature branch never deployed; the canary of version 4 got no traffic in its
+    window, was withdrawn, and the alias went back to version 2, which still serves."""
+    assert pipelines.served["first"] == "1"
+    assert pipelines.feature.job_results()["deploy"] == "skipped"
+    assert pipelines.served["feature"] == "1"
+    assert pipelines.served["promoted"] == "2"
+    deployed = json.loads((pipelines.promoted.artifacts("deploy") / "reports" / "deploy.json").read_text())
+    assert (deployed["outcome"], deployed["before"], deployed["after"]) == ("deployed", "1", "2")
+    kept = json.loads((pipelines.kept.artifacts("deploy") / "reports" / "deploy.json").read_text())
+    assert kept["outcome"] == "skipped"
+    assert pipelines.served["kept"] == "2"
+
+    run = pipelines.withdrawn
+    assert not run.ok
+    results = run.job_results()
+    assert results["promote"] == "success"
+    assert results["deploy"] == "failed"
+    assert decision(run) == ("promote", "4")
+    output = "\n".join(run.job_output()["deploy"])
+    assert "error: deploy: version 4 rolled back: canary withdrawn: the canary answered " in output
+    withdrawn = json.loads((run.artifacts("deploy") / "reports" / "deploy.json").read_text())
+    assert (withdrawn["outcome"], withdrawn["after"]) == ("rolled_back", "2")
+    assert pipelines.served["withdrawn"] == "2"
+    # The deploy job's cache (pushed also when it fails) carries the alias back to the next pipelines.
+    assert pipelines.aliases["withdrawn"] == {"champion": "2"}
 
 
 @pytest.mark.slow

@@ -111,16 +111,30 @@ def test_tracking_credentials_are_bound_only_when_configured_and_never_shown(ci_
     # Stand-in for uv: the credential binding is under test here, not the stages (they run above).
     fake = tmp_path / "bin"
     fake.mkdir()
-    (fake / "uv").write_text('#!/bin/sh\necho "uv $* user=$MLFLOW_TRACKING_USERNAME pass=$MLFLOW_TRACKING_PASSWORD"\n')
+    (fake / "uv").write_text(
+        '#!/bin/sh\necho "uv $* user=$MLFLOW_TRACKING_USERNAME pass=$MLFLOW_TRACKING_PASSWORD'
+        ' registry=$DEPLOY_REGISTRY_USER:$DEPLOY_REGISTRY_PASSWORD"\n'
+    )
     (fake / "uv").chmod(0o755 | stat.S_IEXEC)
-    env = {**ci_env(), "PATH": f"{fake}{os.pathsep}{os.environ['PATH']}", "MLFLOW_CREDENTIALS_ID": "mlflow"}
-    secret = {"mlflow": {"type": "usernamePassword", "username": "bot", "password": "s3cr3t-value"}}
+    env = {
+        **ci_env(),
+        "PATH": f"{fake}{os.pathsep}{os.environ['PATH']}",
+        "MLFLOW_CREDENTIALS_ID": "mlflow",
+        "DEPLOY_REGISTRY_CREDENTIALS_ID": "registry",
+    }
+    secret = {
+        "mlflow": {"type": "usernamePassword", "username": "bot", "password": "s3cr3t-value"},
+        "registry": {"type": "usernamePassword", "username": "pusher", "password": "r3gistry-token"},
+    }
     run = run_jenkinsfile(checkout / "Jenkinsfile", checkout, branch="main", env=env, credentials=secret)
     assert run.result == "SUCCESS", run.log[-3000:]
     assert "s3cr3t-value" not in run.log
-    assert "repro user=bot pass=****" in run.log
-    assert "compare user=bot pass=****" in run.log
-    assert [step["stage"] for step in run.steps_of("withCredentials")] == ["Repro", "Compare", "Promote"]
+    assert "r3gistry-token" not in run.log
+    assert "repro user=bot pass=**** registry=:" in run.log  # the registry's token: in Deploy only
+    assert "compare user=bot pass=**** registry=:" in run.log
+    assert "deploy user=bot pass=**** registry=pusher:****" in run.log
+    bound = [step["stage"] for step in run.steps_of("withCredentials")]
+    assert bound == ["Repro", "Compare", "Promote", "Deploy", "Deploy"]
 
 
 def test_jenkinsfiles_lint_clean(ci_project: Path):

@@ -16,7 +16,7 @@ from ci.jenkins.runner import JenkinsRun, lint_jenkinsfiles, require_tool, run_j
 
 PIPELINE = """
 pipeline {
-    agent any
+    agent { label 'deploy' }
     options {
         timeout(time: 10, unit: 'MINUTES')
         disableConcurrentBuilds()
@@ -54,6 +54,9 @@ pipeline {
                 branch 'main'
             }
             steps {
+                script {
+                    input message: 'Deploy to production?', ok: 'Deploy'
+                }
                 lock(resource: 'production') {
                     script {
                         sh 'echo deploying'
@@ -138,7 +141,10 @@ def test_happy_path_runs_sh_steps_in_order_for_real(tmp_path: Path) -> None:
         "timestamps",
     ]
     assert result.report["options"][2]["args"] == {"logRotator": {"numToKeepStr": "20"}}
-    assert result.report["agent"] == "any"
+    assert result.report["agent"] == "label deploy"
+    (approval,) = result.steps_of("input")
+    assert (approval["stage"], approval["args"]) == ("Deploy", {"message": "Deploy to production?", "ok": "Deploy"})
+    assert "Deploy to production?: approved (the harness approves every input step)" in result.log
     assert result.post_conditions() == ["always"]
     assert result.post_conditions("Test") == ["always"]
     assert "[Pipeline] { (Build)" in result.log

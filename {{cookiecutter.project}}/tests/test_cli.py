@@ -10,11 +10,13 @@ import pytest
 from {{ cookiecutter.package }}.cli import main, stage_help, stage_names
 from {{ cookiecutter.package }}.stages.pipeline import DEFAULT_BRANCH_ONLY, ORDER
 
-CI_STAGES = ["validate", "lint", "test", "repro", "model-tests", "loadtest", "compare", "report", "promote"]
+CI_STAGES = [
+    "validate", "lint", "test", "repro", "model-tests", "loadtest", "compare", "report", "promote", "deploy"
+]  # fmt: skip
 
 
 def test_every_stage_module_is_a_command_with_its_docstring_as_help(capsys):
-    assert set(CI_STAGES) | {"prepare", "train", "evaluate", "profile", "serve", "pipeline"} == set(
+    assert set(CI_STAGES) | {"prepare", "train", "evaluate", "profile", "serve", "pipeline", "rollback"} == set(
         stage_names()
     )
     with pytest.raises(SystemExit) as exit_:
@@ -84,7 +86,7 @@ def test_training_before_prepare_says_what_to_run(project, capsys):
 def test_pipeline_lists_the_ci_stages_in_order(capsys):
     assert main(["pipeline", "--list"]) == 0
     assert capsys.readouterr().out.split() == CI_STAGES == list(ORDER)
-    assert DEFAULT_BRANCH_ONLY == ("promote",)
+    assert DEFAULT_BRANCH_ONLY == ("promote", "deploy")
 
 
 def test_pipeline_plan_says_what_each_stage_reads_and_hands_on(project, capsys):
@@ -99,6 +101,9 @@ def test_pipeline_plan_says_what_each_stage_reads_and_hands_on(project, capsys):
         "models", "data/prepared", "reports/evaluation.json", "reports/plots", "dvc.lock", "mlruns"
     ]  # fmt: skip
     assert by_stage["promote"]["default_branch_only"] is True
+    assert by_stage["deploy"] == {
+        "stage": "deploy", "default_branch_only": True, "reads": ["repro", "compare"], "outputs": ["reports/deploy.json"]
+    }  # fmt: skip
     assert by_stage["report"]["reads"] == ["validate", "test", "repro", "model-tests", "loadtest", "compare"]
 
 
@@ -110,6 +115,6 @@ def test_the_makefile_and_the_readme_follow_the_stage_modules(shipped):
     assert re.findall(r"`([a-z-]+)`", order[1]) == list(ORDER)
     documented = re.findall(r"^\| `([a-z-]+)` \|", readme, re.MULTILINE)
     assert sorted(documented) == stage_names()
-    for target in ("pipeline", "repro", "test", "model-tests", "loadtest", "serve", "lint"):
+    for target in ("pipeline", "repro", "test", "model-tests", "loadtest", "serve", "deploy", "rollback", "lint"):
         assert re.search(rf"^{target}:.*## ", makefile, re.MULTILINE), target
         assert f"{{ cookiecutter.project }} {target}" in makefile

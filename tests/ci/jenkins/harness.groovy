@@ -64,6 +64,13 @@ class PipelineDef {
         if (kind != 'any') Check.invalid("unsupported agent: ${kind}")
         agent = kind
     }
+    /** `agent { label 'x' }`: recorded (the report's agent is "label x"); every agent is this machine. */
+    void agent(Closure body) {
+        AgentDef a = new AgentDef()
+        Controller.callWith(body, a)
+        if (a.label == null) Check.invalid('agent { } without a label')
+        agent = "label ${a.label}"
+    }
     void options(Closure body) { Controller.callWith(body, options) }
     void environment(Closure body) { environment = body }
     void stages(Closure body) {
@@ -73,6 +80,14 @@ class PipelineDef {
     }
     void post(Closure body) { post = PostDef.of(body) }
     def methodMissing(String name, Object args) { Check.invalid('pipeline section', this, name, args) }
+}
+
+/** Delegate of `agent { }`: only `label`. */
+class AgentDef {
+    String label
+
+    void label(String name) { label = name }
+    def methodMissing(String name, Object args) { Check.invalid('agent', this, name, args) }
 }
 
 /** Delegate of `options { }`: each option is checked and recorded, none is applied. */
@@ -225,6 +240,12 @@ class Steps {
                                       'Configuration error?')
         }
         c.log("Archiving artifacts: ${rec.files.size()} file(s)")
+    }
+
+    /** A person's approval: the harness stands in for them and approves (the step is recorded). */
+    void input(Map a) {
+        c.step('input', Check.args('input', a, ['message', 'ok'], ['message']))
+        c.log("${a.message}: approved (the harness approves every input step)")
     }
 
     def lock(Map a, Closure body) {

@@ -62,6 +62,8 @@ def build_and_push(paths: Paths, config: DeploySettings, version: str, say: Say)
         login = [tool, "login", *tls(tool), "--username", user, "--password-stdin", place.split("/")[0]]
         run(login, f"logging in to {place}", stdin=os.environ.get("DEPLOY_REGISTRY_PASSWORD", ""))
     command = [tool, "build", "--tag", reference, "--file", str(paths.root / "Dockerfile")]
+    if Path(tool).name == "podman":
+        command += ["--format", "docker"]  # keeps HEALTHCHECK, which the OCI format has no field for
     if config.image.base:
         command += ["--build-arg", f"PYTHON_IMAGE={config.image.base}"]
     if bundle := os.environ.get("DEPLOY_CA_BUNDLE"):

