@@ -19,10 +19,13 @@ $(UV):
 	@touch .venv
 
 demo: .venv  ## generate a project with the defaults into $(DEMO_DIR) and run its whole pipeline
+	@for project in $(wildcard $(DEMO_DIR)/*/.deploy/service.pid); do \
+		$(MAKE) --no-print-directory -C $${project%/.deploy/service.pid} stop UV=$(UV); done
 	rm -rf $(DEMO_DIR)
 	$(UV) run --no-sync cookiecutter . --no-input --output-dir $(DEMO_DIR)
 	cd $(DEMO_DIR)/*/ && $(MAKE) --no-print-directory setup pipeline UV=$(UV)
 	@echo "Demo project: $$(ls -d $(DEMO_DIR)/*/)  (metrics in reports/, model in models/, MLflow in mlruns/)"
+	@echo "Its service runs on http://127.0.0.1:8000 (POST /predict, /docs); stop it: make -C $$(ls -d $(DEMO_DIR)/*/) stop"
 
 test: .venv  ## the template's whole test suite
 	$(UV) run --no-sync pytest --junitxml=build/junit/template.xml

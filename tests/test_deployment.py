@@ -359,3 +359,28 @@ def test_kubernetes_rolls_out_and_undoes_a_failed_rollout(project: Path, on_kube
     assert ["rollout", "undo"] in [call[:2] for call in kubectl_calls(env)]
     assert cluster(env)[key]["spec"]["template"]["spec"]["containers"][0]["image"] == first["image"]
     assert json.loads((project / "reports" / "deploy.json").read_text())["outcome"] == "rolled_back"
+
+
+@pytest.mark.parametrize("strategy", ["blue-green", "canary"])
+def test_kubernetes_blue_green_and_canary_end_on_the_new_image(
+    project: Path, on_kubernetes: dict[str, str], strategy: str
+):
+    """Against the STAND-IN kubectl: blue-green brings up a colour and switches the Service's selector to it;
+    a canary Deployment is checked, the stable one updated, and the canary removed."""
+    env, namespace = on_kubernetes, f"{PROJECT}-production"
+    set_params(project, strategy=strategy)
+    run([*CLI, "deploy"], project, env=env, timeout=900)
+    image = json.loads((project / "reports" / "deploy.json").read_text())["image"]
+    objects = cluster(env)
+    if strategy == "blue-green":
+        blue = objects[f"Deployment/{namespace}/{PROJECT}-blue"]
+        assert blue["spec"]["template"]["spec"]["containers"][0]["image"] == image
+        assert blue["spec"]["selector"]["matchLabels"]["colour"] == "blue"
+        assert objects[f"Service/{namespace}/{PROJECT}"]["spec"]["selector"]["colour"] == "blue"
+        assert objects[f"Service/{namespace}/{PROJECT}-preview"]["spec"]["selector"]["colour"] == "blue"
+    else:
+        assert f"Deployment/{namespace}/{PROJECT}-canary" not in objects
+        stable = objects[f"Deployment/{namespace}/{PROJECT}"]
+        assert stable["spec"]["template"]["spec"]["containers"][0]["image"] == image
+        created = [call for call in kubectl_calls(env) if call[0] == "apply"]
+        assert len(created) == 2  # the canary, then the stable Deployment with the rest of the overlay

@@ -16,9 +16,15 @@ CI_STAGES = [
 
 
 def test_every_stage_module_is_a_command_with_its_docstring_as_help(capsys):
-    assert set(CI_STAGES) | {"prepare", "train", "evaluate", "profile", "serve", "pipeline", "rollback"} == set(
-        stage_names()
-    )
+    assert set(CI_STAGES) | {
+        "prepare",
+        "train",
+        "evaluate",
+        "profile",
+        "serve",
+        "pipeline",
+        "rollback",
+    } == set(stage_names())
     with pytest.raises(SystemExit) as exit_:
         main(["--help"])
     assert exit_.value.code == 0
@@ -101,9 +107,8 @@ def test_pipeline_plan_says_what_each_stage_reads_and_hands_on(project, capsys):
         "models", "data/prepared", "reports/evaluation.json", "reports/plots", "dvc.lock", "mlruns"
     ]  # fmt: skip
     assert by_stage["promote"]["default_branch_only"] is True
-    assert by_stage["deploy"] == {
-        "stage": "deploy", "default_branch_only": True, "reads": ["repro", "compare"], "outputs": ["reports/deploy.json"]
-    }  # fmt: skip
+    deploy = {"stage": "deploy", "default_branch_only": True, "reads": ["repro", "compare"]}
+    assert by_stage["deploy"] == {**deploy, "outputs": ["reports/deploy.json"]}
     assert by_stage["report"]["reads"] == ["validate", "test", "repro", "model-tests", "loadtest", "compare"]
 
 
@@ -115,6 +120,16 @@ def test_the_makefile_and_the_readme_follow_the_stage_modules(shipped):
     assert re.findall(r"`([a-z-]+)`", order[1]) == list(ORDER)
     documented = re.findall(r"^\| `([a-z-]+)` \|", readme, re.MULTILINE)
     assert sorted(documented) == stage_names()
-    for target in ("pipeline", "repro", "test", "model-tests", "loadtest", "serve", "deploy", "rollback", "lint"):
+    for target in (
+        "pipeline",
+        "repro",
+        "test",
+        "model-tests",
+        "loadtest",
+        "serve",
+        "deploy",
+        "rollback",
+        "lint",
+    ):
         assert re.search(rf"^{target}:.*## ", makefile, re.MULTILINE), target
         assert f"{{ cookiecutter.project }} {target}" in makefile

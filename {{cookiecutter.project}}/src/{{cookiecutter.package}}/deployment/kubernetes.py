@@ -14,6 +14,7 @@ import copy
 import json
 import subprocess
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -110,103 +111,101 @@ def serving(paths: Paths, config: DeploySettings) -> str | None:
 
 def roll_out(
     paths: Paths, config: DeploySettings, image: str, version: str, cases: list[GoldenCase], say: Say
-) -> str | None:
-    """Serve version from image by the configured strategy; the version served before (None: nothing)."""
+) -> None:
+    """Serve version from image by the configured strategy; a DeployError after putting back what served."""
     docs = rendered(paths, config)
-    deployment, service = one(docs, "Deployment"), one(docs, "Service")
-    namespace = deployment["metadata"].get("namespace", "default")
-    settings = config.kubernetes
-    others = [doc for doc in docs if doc["kind"] != "Deployment"]
-    if config.strategy == "rolling":
-        before = annotation(namespace, PROJECT)
-        apply([*others, with_image(deployment, image, version, PROJECT, {})])
-        say(f"applied {config.kubernetes.overlay}: deployment/{PROJECT} -> {image}")
+    rollout = Rollout(one(docs, "Deployment"), one(docs, "Service"), docs, image, version, cases, config, say)
+    {"rolling": rollout.rolling, "canary": rollout.canary, "blue-green": rollout.blue_green}[
+        config.strategy
+    ]()
+
+
+@dataclass(frozen=True)
+class Rollout:
+    """One rollout of the rendered overlay with a new image, by each strategy."""
+
+    deployment: dict[str, Any]
+    service: dict[str, Any]
+    docs: list[dict[str, Any]]
+    image: str
+    version: str
+    cases: list[GoldenCase]
+    config: DeploySettings
+    say: Say
+
+    @property
+    def namespace(self) -> str:
+        return self.deployment["metadata"].get("namespace", "default")
+
+    @property
+    def others(self) -> list[dict[str, Any]]:
+        """Everything the overlay renders but the Deployment (the Service, autoscaler, disruption budget)."""
+        return [doc for doc in self.docs if doc["kind"] != "Deployment"]
+
+    def wait(self, name: str) -> None:
+        wait(self.namespace, name, self.config.kubernetes.rollout_timeout_s)
+
+    def smoke(self, setting: str) -> None:
+        smoke(getattr(self.config.kubernetes, setting), setting, self.cases, self.version)
+
+    def update_in_place(self) -> None:
+        """The Deployment on the new image, waited for and checked through the Service; undone on failure."""
+        apply([*self.others, with_image(self.deployment, self.image, self.version, PROJECT, {})])
+        self.say(f"applied {self.config.kubernetes.overlay}: deployment/{PROJECT} -> {self.image}")
         try:
-            wait(namespace, PROJECT, settings.rollout_timeout_s)
-            smoke(settings.url, "url", cases, version)
+            self.wait(PROJECT)
+            self.smoke("url")
         except DeployError:
-            kubectl("rollout", "undo", f"deployment/{PROJECT}", "-n", namespace)
-            say(f"rollout undone: deployment/{PROJECT}")
+            kubectl("rollout", "undo", f"deployment/{PROJECT}", "-n", self.namespace)
+            self.say(f"rollout undone: deployment/{PROJECT}")
             raise
-        return before
-    if config.strategy == "canary":
-        return canary(deployment, others, namespace, image, version, cases, config, say)
-    return blue_green(deployment, service, others, namespace, image, version, cases, config, say)
 
+    def rolling(self) -> None:
+        self.update_in_place()
 
-def blue_green(
-    deployment: dict[str, Any],
-    service: dict[str, Any],
-    others: list[dict[str, Any]],
-    namespace: str,
-    image: str,
-    version: str,
-    cases: list[GoldenCase],
-    config: DeploySettings,
-    say: Say,
-) -> str | None:
-    colour = live_colour(namespace)
-    idle = COLOURS[1] if colour == COLOURS[0] else COLOURS[0]
-    before = annotation(namespace, f"{PROJECT}-{colour}") if colour else None
-    preview = copy.deepcopy(service)
-    preview["metadata"]["name"] = f"{PROJECT}-preview"
-    preview["spec"]["selector"]["colour"] = idle
-    switched = copy.deepcopy(service)
-    switched["spec"]["selector"]["colour"] = idle
-    kept = [doc for doc in others if doc["kind"] != "Service"]
-    apply([*kept, preview, with_image(deployment, image, version, f"{PROJECT}-{idle}", {"colour": idle})])
-    say(f"{PROJECT}-{idle} -> {image}, beside {PROJECT}-{colour or '(none)'}")
-    wait(namespace, f"{PROJECT}-{idle}", config.kubernetes.rollout_timeout_s)
-    smoke(config.kubernetes.preview_url, "preview_url", cases, version)
-    apply([switched])
-    say(f"service/{PROJECT} -> {idle}")
-    try:
-        smoke(config.kubernetes.url, "url", cases, version)
-    except DeployError:
-        if colour:
-            back = copy.deepcopy(service)
-            back["spec"]["selector"]["colour"] = colour
-            apply([back])
-            say(f"service/{PROJECT} back -> {colour}")
-        raise
-    return before
+    def blue_green(self) -> None:
+        """The idle colour brought up and checked through the preview Service, then the Service switched."""
+        colour = live_colour(self.namespace)
+        idle = COLOURS[1] if colour == COLOURS[0] else COLOURS[0]
+        preview = copy.deepcopy(self.service)
+        preview["metadata"]["name"] = f"{PROJECT}-preview"
+        preview["spec"]["selector"]["colour"] = idle
+        kept = [doc for doc in self.others if doc["kind"] != "Service"]
+        apply([*kept, preview, with_image(self.deployment, self.image, self.version, f"{PROJECT}-{idle}",
+                                          {"colour": idle})])  # fmt: skip
+        self.say(f"{PROJECT}-{idle} -> {self.image}, beside {PROJECT}-{colour or '(none)'}")
+        self.wait(f"{PROJECT}-{idle}")
+        self.smoke("preview_url")
+        self.select(idle)
+        try:
+            self.smoke("url")
+        except DeployError:
+            if colour:
+                self.select(colour)
+            raise
 
+    def select(self, colour: str) -> None:
+        switched = copy.deepcopy(self.service)
+        switched["spec"]["selector"]["colour"] = colour
+        apply([switched])
+        self.say(f"service/{PROJECT} -> {colour}")
 
-def canary(
-    deployment: dict[str, Any],
-    others: list[dict[str, Any]],
-    namespace: str,
-    image: str,
-    version: str,
-    cases: list[GoldenCase],
-    config: DeploySettings,
-    say: Say,
-) -> str | None:
-    before = annotation(namespace, PROJECT)
-    replicas = deployment["spec"].get("replicas", 1)
-    share = config.canary.share
-    canary_deployment = with_image(deployment, image, version, f"{PROJECT}-canary", {"track": "canary"})
-    canary_deployment["spec"]["replicas"] = max(1, round(replicas * share / (1 - share)))
-    apply([canary_deployment])
-    say(f"{PROJECT}-canary: {canary_deployment['spec']['replicas']} pod(s) of {image} beside {replicas}")
-    try:
-        wait(namespace, f"{PROJECT}-canary", config.kubernetes.rollout_timeout_s)
-        smoke(config.kubernetes.preview_url, "preview_url", cases, version)
-    except DeployError:
-        kubectl("delete", "deployment", f"{PROJECT}-canary", "-n", namespace, "--ignore-not-found")
-        say(f"canary removed: deployment/{PROJECT}-canary")
-        raise
-    apply([*others, with_image(deployment, image, version, PROJECT, {})])
-    try:
-        wait(namespace, PROJECT, config.kubernetes.rollout_timeout_s)
-        smoke(config.kubernetes.url, "url", cases, version)
-    except DeployError:
-        kubectl("rollout", "undo", f"deployment/{PROJECT}", "-n", namespace)
-        raise
-    finally:
-        kubectl("delete", "deployment", f"{PROJECT}-canary", "-n", namespace, "--ignore-not-found")
-    say(f"canary promoted: deployment/{PROJECT} -> {image}; deployment/{PROJECT}-canary removed")
-    return before
+    def canary(self) -> None:
+        """A second Deployment takes a share of the Service's traffic by replica count, is checked, then the
+        stable Deployment is updated and the canary removed (also when anything fails)."""
+        name, replicas = f"{PROJECT}-canary", self.deployment["spec"].get("replicas", 1)
+        pods = with_image(self.deployment, self.image, self.version, name, {"track": "canary"})
+        share = self.config.canary.share
+        pods["spec"]["replicas"] = max(1, round(replicas * share / (1 - share)))
+        apply([pods])
+        self.say(f"{name}: {pods['spec']['replicas']} pod(s) of {self.image} beside {replicas}")
+        try:
+            self.wait(name)
+            self.smoke("preview_url")
+            self.update_in_place()
+        finally:
+            kubectl("delete", "deployment", name, "-n", self.namespace, "--ignore-not-found")
+            self.say(f"deployment/{name} removed")
 
 
 def undo(paths: Paths, config: DeploySettings, say: Say) -> None:
