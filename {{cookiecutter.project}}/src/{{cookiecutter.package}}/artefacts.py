@@ -146,6 +146,19 @@ class LoadTest(Artefact):
         return all(check.passed for check in self.checks)
 
 
+class Promotion(Artefact):
+    """reports/promotion.json: what promote did with the compared version, for deploy."""
+
+    PRODUCER = "promote"
+    schema_version: Literal[1] = 1
+    version: str
+    """The compared (challenger) version."""
+    promoted: bool
+    """Whether the champion alias moved to it."""
+    reason: str
+    """Why it did or did not."""
+
+
 class Deployment(Artefact):
     """reports/deploy.json: what the last deploy or rollback did, step by step, and why."""
 

@@ -103,6 +103,11 @@ class Paths:
         return self.root / "reports" / "compare.json"
 
     @property
+    def promotion(self) -> Path:
+        """What promote did: the version it moved the champion alias to, or why it did not."""
+        return self.root / "reports" / "promotion.json"
+
+    @property
     def comparison_markdown(self) -> Path:
         return self.root / "reports" / "compare.md"
 

@@ -40,6 +40,7 @@ def test_bad_deploy_settings_are_one_line_and_touch_nothing(
 def test_a_kept_model_is_not_deployed(registry, capsys):
     assert registry.train("weak") == "2"
     assert registry.compare().decision == "keep"
+    assert main(["promote"]) == 0
     capsys.readouterr()
 
     assert main(["deploy"]) == 0

@@ -17,8 +17,10 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from ..artefacts import TrainedModel
 from ..config import Paths
-from ..errors import DeployError
+from ..errors import DeployError, RegistryError
+from ..io import registry as registry_access
 from ..io.versions import git_commit
 from ..settings import DeploySettings
 
@@ -53,9 +55,29 @@ def tls(tool: str) -> list[str]:
     return ["--tls-verify=false"] if insecure else []
 
 
+def model_for_image(paths: Paths, version: str) -> None:
+    """models/model as the version to deploy: the one trained here, else a copy from the registry (a CI
+    deploy job gets the store, not the training outputs); the Dockerfile bakes models/ in."""
+    if (
+        paths.model.is_dir()
+        and paths.trained.is_file()
+        and TrainedModel.read(paths.trained).version == version
+    ):
+        return
+    try:
+        exported = registry_access.export(paths, version, paths.models / ".export")
+    except RegistryError as error:
+        raise DeployError(str(error)) from None
+    shutil.rmtree(paths.model, ignore_errors=True)
+    paths.trained.unlink(missing_ok=True)
+    exported.rename(paths.model)
+    shutil.rmtree(paths.models / ".export", ignore_errors=True)
+
+
 def build_and_push(paths: Paths, config: DeploySettings, version: str, say: Say) -> dict[str, str]:
     """Build and push the image of this model version; {"image": reference, "digest": sha256:...}."""
     tool, place = builder(), registry(config)
+    model_for_image(paths, version)
     commit = (git_commit(paths.root) or "unknown").removesuffix("-dirty")[:12]
     reference = f"{place}/{config.image.repository}:{commit}-v{version}"
     if user := os.environ.get("DEPLOY_REGISTRY_USER"):

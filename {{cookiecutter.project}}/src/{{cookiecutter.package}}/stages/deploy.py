@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..artefacts import Comparison, Deployment
+from ..artefacts import Deployment, Promotion
 from ..config import Paths
 from ..deployment import image, kubernetes, local
 from ..deployment.service import LocalService
@@ -22,7 +22,7 @@ from ..io.datasets import read_golden
 from ..settings import DeploySettings, load_checked
 from .promote import require_default_branch
 
-READS = ("repro", "compare")
+READS = ("promote",)
 
 
 def outputs(paths: Paths) -> list[Path]:
@@ -46,7 +46,7 @@ def run(paths: Paths, stop: bool = False) -> None:
         print(f"deploy: {'stopped the service on' if stopped else 'no service runs on'} {service.url}")
         return
     require_default_branch(paths, "deploy")
-    comparison = Comparison.read(paths.comparison)
+    promotion = Promotion.read(paths.promotion)
     steps: list[str] = []
 
     def say(line: str) -> None:
@@ -64,17 +64,16 @@ def run(paths: Paths, stop: bool = False) -> None:
             **more,
         ).write(paths.deploy_report)
 
-    if not comparison.promotes:
-        reason = f"compare decided {comparison.decision} for version {comparison.challenger.version}"
-        say(f"nothing to deploy: {reason}")
-        report("skipped", None, None, reasons=(reason,))
+    if not promotion.promoted:
+        say(f"nothing to deploy: {promotion.reason}")
+        report("skipped", None, None, reasons=(promotion.reason,))
         return
     champion = registry.champion(paths)
-    version = comparison.challenger.version
+    version = promotion.version
     if champion is None or champion.version != version:
         raise UserError(
-            f"deploy: the champion is version {champion.version if champion else '(none)'}, not the compared "
-            f"version {version}; run promote first"
+            f"deploy: the champion is version {champion.version if champion else '(none)'}, not the promoted "
+            f"version {version}; run compare and promote again"
         )
     cases = read_golden(paths.golden, contract)
     built: dict[str, str] = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..artefacts import Comparison, TrainedModel
+from ..artefacts import Comparison, Promotion, TrainedModel
 from ..config import DEFAULT_BRANCH, Paths
 from ..errors import UserError
 from ..io import mlflow_store, registry
@@ -19,7 +19,7 @@ READS = ("repro", "compare")
 
 
 def outputs(paths: Paths) -> list[Path]:
-    return []
+    return [paths.promotion, paths.mlruns]
 
 
 def require_default_branch(paths: Paths, stage: str) -> None:
@@ -38,7 +38,9 @@ def run(paths: Paths) -> None:
             f"{trained.version}; run compare again"
         )
     if not comparison.promotes:
-        print(f"promote: nothing to promote: compare decided {comparison.decision} for version {version}")
+        reason = f"compare decided {comparison.decision} for version {version}"
+        Promotion(version=version, promoted=False, reason=reason).write(paths.promotion)
+        print(f"promote: nothing to promote: {reason}")
         return
     compared = comparison.champion.version if comparison.champion else None
     current = registry.champion(paths)
@@ -50,4 +52,6 @@ def run(paths: Paths) -> None:
     previous = registry.promote(paths, version)
     registry.tag(paths, version, {"promoted_from": git_branch(paths.root) or DEFAULT_BRANCH})
     kept = f"; previous -> version {previous}" if previous else ""
+    reason = f"compare decided {comparison.decision}: champion -> version {version}{kept}"
+    Promotion(version=version, promoted=True, reason=reason).write(paths.promotion)
     print(f"promote: champion -> version {version}{kept} ({mlflow_store.where(paths)})")

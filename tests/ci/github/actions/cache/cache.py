@@ -49,7 +49,7 @@ def copy(source: Path, target: Path) -> bool:
     return True
 
 
-def restore(key: str, prefixes: list[str], paths: list[str], fail_on_miss: bool = False) -> None:
+def restore(key: str, prefixes: list[str], paths: list[str]) -> None:
     entries = [json.loads(entry.read_text()) | {"folder": entry.parent} for entry in STORAGE.glob("*/entry.json")]
     readable = [entry for entry in entries if entry["ref"] in readable_refs()]
     readable.sort(key=lambda entry: entry["created"], reverse=True)
@@ -57,11 +57,7 @@ def restore(key: str, prefixes: list[str], paths: list[str], fail_on_miss: bool 
     for prefix in prefixes:
         match = match or next((entry for entry in readable if entry["key"].startswith(prefix)), None)
     if match is None:
-        message = f"Cache not found for input keys: {', '.join([key, *prefixes])}"
-        if fail_on_miss:
-            print(f"::error::Failed to restore cache entry. Exiting as fail-on-cache-miss is set. {message}")
-            sys.exit(1)
-        print(message)
+        print(f"Cache not found for input keys: {', '.join([key, *prefixes])}")
         return
     for path in paths:
         copy(match["folder"] / "files" / path, WORKSPACE / path)
@@ -91,7 +87,6 @@ def save(key: str, paths: list[str]) -> None:
 if __name__ == "__main__":
     paths = [path.rstrip("/") for path in lines(os.environ["INPUT_PATH"])]
     if sys.argv[1] == "restore":
-        miss = os.environ.get("INPUT_FAIL_ON_CACHE_MISS") == "true"
-        restore(os.environ["INPUT_KEY"], lines(os.environ["INPUT_RESTORE_KEYS"]), paths, miss)
+        restore(os.environ["INPUT_KEY"], lines(os.environ["INPUT_RESTORE_KEYS"]), paths)
     else:
         save(os.environ["INPUT_KEY"], paths)
