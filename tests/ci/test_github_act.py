@@ -176,8 +176,11 @@ def test_push_to_main_runs_every_stage_in_order_and_the_report_gets_the_artifact
     assert compare["decision"] == "first"
     assert "Champion vs challenger" in summary
     assert "promote: champion -> version 1" in run.log
-    [saved] = (run.folder / "caches").glob("mlflow-store-*/files/mlruns/mlflow.db")
-    assert saved.is_file()
+    # promote saved the store, and deploy saved it again (a failed deploy would have moved the alias back).
+    saved = sorted((run.folder / "caches").glob("mlflow-store-*/files/mlruns/mlflow.db"))
+    assert [path.parents[2].name for path in saved] == ["mlflow-store-1-1", "mlflow-store-1-1-deployed"]
+    deployed = json.loads((run.artifact("deploy") / "deploy.json").read_text())
+    assert (deployed["outcome"], deployed["after"]) in {("deployed", "1"), ("unchanged", "1")}
     untouched(act_project)
 
 
