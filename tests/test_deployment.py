@@ -184,7 +184,10 @@ def deploy_env(place: str) -> dict[str, str]:
 
 
 def test_the_image_is_built_pushed_pulled_and_serves(project: Path, base_image: str, podman: str, tmp_path: Path):
+    """As in a CI deploy job, which gets the store from promote but no training outputs: the image bakes in
+    the promoted version exported from the registry."""
     set_params(project, image={"push": True, "base": base_image})
+    shutil.rmtree(project / "models")
     with docker_registry(tmp_path / "registry") as place:
         deployed = run([*CLI, "deploy"], project, env=deploy_env(place), timeout=900)
         report = json.loads((project / "reports" / "deploy.json").read_text())

@@ -143,6 +143,7 @@ def export(paths: Paths, version: str, folder: Path) -> Path:
         (local / EXPORTED).write_text(version)
         shutil.rmtree(target, ignore_errors=True)
         local.rename(target)
+    target.chmod(0o755)  # the download may be the staging folder itself, made owner-only by mkdtemp
     return target
 
 
