@@ -153,13 +153,20 @@ def test_default_branch_stages_are_gated_to_main_in_every_definition(project: Pa
     # Which runs actually skip them is checked by executing each definition (main and pull request).
 
 
-def test_only_the_deploy_job_gets_the_registry_credentials(project: Path):
+def test_only_the_deploy_job_gets_the_registry_credentials_and_only_report_writes_comments(project: Path):
     """Credentials only where they are needed: the registry's token in the deploy job alone, which runs in
     the `production` environment (zizmor's auditor persona finds no secret outside an environment there)."""
     workflow = load(project / ".github" / "workflows" / "ci.yml")
-    holders = {name for name, job in workflow["jobs"].items() if "GITHUB_TOKEN" in json.dumps(job)}
+    holders = {name for name, job in workflow["jobs"].items() if "DEPLOY_REGISTRY_PASSWORD" in json.dumps(job)}
     assert holders == {"deploy"}
     assert workflow["jobs"]["deploy"]["permissions"] == {"contents": "read", "packages": "write"}
+    # The job's token otherwise only in the report job, which may write the pull request's comment and no more.
+    holders = {name for name, job in workflow["jobs"].items() if "GITHUB_TOKEN" in json.dumps(job)}
+    assert holders == {"deploy", "report"}
+    assert workflow["jobs"]["report"]["permissions"] == {"contents": "read", "pull-requests": "write"}
+    writers = {name for name, job in workflow["jobs"].items() if "pull-requests" in job.get("permissions", {})}
+    assert writers == {"report"}
+    assert "pull_request_target" not in workflow[True]  # never a PR's code with a write token (yaml: on -> True)
     path = project / ".github" / "workflows" / "ci.yml"
     found = subprocess.run(
         [tool("zizmor"), "--offline", "--persona", "auditor", "--format", "json", str(path)],
@@ -255,7 +262,7 @@ def test_gitlab_jobs_hand_on_what_each_stage_outputs_and_need_what_it_reads(proj
         assert job["stage"] == stage
         assert artifact_paths(job.get("artifacts", {}).get("paths", [])) == artifact_paths(entry["outputs"]), stage
         needs = {need if isinstance(need, str) else need["job"]: need for need in job["needs"]}
-        with_artifacts = {name for name, need in needs.items() if isinstance(need, str) or need["artifacts"]}
+        with_artifacts = {name for name, need in needs.items() if isinstance(need, str) or need.get("artifacts", True)}
         assert with_artifacts == {name for name in entry["reads"] if plan[name]["outputs"]}, stage
         if position:
             assert order[position - 1] in needs, f"{stage} does not wait for {order[position - 1]}"

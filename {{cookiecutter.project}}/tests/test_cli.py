@@ -103,7 +103,11 @@ def test_pipeline_plan_says_what_each_stage_reads_and_hands_on(project, capsys):
     assert by_stage["promote"]["outputs"] == ["reports/promotion.json", "mlruns"]
     deploy = {"stage": "deploy", "default_branch_only": True, "reads": ["promote"]}
     assert by_stage["deploy"] == {**deploy, "outputs": ["reports/deploy.json"]}
-    assert by_stage["report"]["reads"] == ["validate", "test", "repro", "model-tests", "loadtest", "compare"]
+    assert by_stage["report"]["reads"] == [
+        "validate", "test", "repro", "model-tests", "loadtest", "compare", "promote", "deploy"
+    ]  # fmt: skip
+    assert by_stage["report"]["outputs"] == ["reports/report.md", "reports/report.html"]
+    assert CI_STAGES[-1] == "report"  # last: it reports on every stage before it
 
 
 def test_the_makefile_and_the_readme_follow_the_stage_modules(shipped):

@@ -182,6 +182,20 @@ class EnvProxy extends GroovyObjectSupport {
     Object getProperty(String name) { this.@env[name] }
 }
 
+/** currentBuild: what a Jenkinsfile may set on the build (its description); anything else fails. */
+class CurrentBuild {
+    private final Map report
+
+    CurrentBuild(Map report) { this.report = report }
+
+    void setDescription(String text) { report.description = text }
+    String getDescription() { report.description }
+    def propertyMissing(String name) { throw new PipelineFailure("currentBuild.${name}: not implemented by the harness") }
+    def propertyMissing(String name, Object value) {
+        throw new PipelineFailure("currentBuild.${name} = ...: not implemented by the harness")
+    }
+}
+
 /** The steps, one method each. Delegate of `steps { }`, `script { }` and `post` blocks. */
 class Steps {
     final Controller c
@@ -259,16 +273,39 @@ class Steps {
         Check.args('usernamePassword', a, keys, keys)
     }
 
-    /** Binds credentials (from the JSON file: id -> {type: usernamePassword, username, password}); masks passwords. */
+    Map string(Map a) {
+        List<String> keys = ['credentialsId', 'variable']
+        Check.args('string', a, keys, keys)
+    }
+
+    /** The workspace file's text, as Jenkins' readFile (UTF-8). */
+    String readFile(String file) {
+        c.step('readFile', [file: file])
+        File f = new File(c.workspace, file)
+        if (!f.isFile()) throw new PipelineFailure("java.nio.file.NoSuchFileException: ${f}")
+        f.getText('UTF-8')
+    }
+
+    /** currentBuild: its description can be set (and is reported), as in Jenkins' RunWrapper. */
+    CurrentBuild getCurrentBuild() { c.currentBuild }
+
+    /** Binds credentials (from the JSON file: id -> {type: usernamePassword, username, password} or
+     *  {type: string, secret}); masks passwords and secrets. */
     def withCredentials(List bindings, Closure body) {
         c.step('withCredentials', [bindings: bindings])
         Map<String, String> vars = [:]
         bindings.each { Map b ->
             Map cred = c.credentials[b.credentialsId] as Map
             if (cred == null) throw new PipelineFailure("Could not find credentials entry with ID '${b.credentialsId}'")
-            if (cred.type != 'usernamePassword') {
+            String wanted = b.containsKey('variable') ? 'string' : 'usernamePassword'
+            if (cred.type != wanted) {
                 throw new PipelineFailure("Credentials '${b.credentialsId}' is of type '${cred.type}' " +
-                                          "where 'usernamePassword' was expected")
+                                          "where '${wanted}' was expected")
+            }
+            if (wanted == 'string') {
+                vars[b.variable as String] = cred.secret as String
+                c.addSecret(cred.secret as String)
+                return
             }
             vars[b.usernameVariable as String] = cred.username as String
             vars[b.passwordVariable as String] = cred.password as String
@@ -356,8 +393,10 @@ class Controller {
     final File cacheRoot
     final Map<String, String> env = [:]
     final List<String> secrets = []
-    final Map report = [result: 'SUCCESS', agent: null, options: [], stages: [], steps: [], post: [], error: null]
+    final Map report = [result: 'SUCCESS', agent: null, options: [], stages: [], steps: [], post: [], error: null,
+                        description: null]
     final Steps steps = new Steps(this)
+    final CurrentBuild currentBuild = new CurrentBuild(report)
     final EnvProxy envProxy = new EnvProxy(env)
     Script script
     Set<String> jenkinsfileMethods = [] as Set

@@ -117,9 +117,14 @@ class Paths:
         return self.root / "reports" / "junit"
 
     @property
-    def summary(self) -> Path:
-        """The pipeline's results as Markdown, for CI job summaries and reviews."""
-        return self.root / "reports" / "summary.md"
+    def report_markdown(self) -> Path:
+        """The pipeline's results as Markdown: the pull-request comment and the CI job summary."""
+        return self.root / "reports" / "report.md"
+
+    @property
+    def report_html(self) -> Path:
+        """The same results as one self-contained HTML file, with charts."""
+        return self.root / "reports" / "report.html"
 
     @property
     def loadtest_reports(self) -> Path:

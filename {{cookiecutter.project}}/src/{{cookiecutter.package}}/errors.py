@@ -41,3 +41,9 @@ class RegistryError(UserError):
     """
 
     exit_code = 1
+
+
+class PostError(UserError):
+    """The forge refused the report's comment, with `report --strict`: exit code 1."""
+
+    exit_code = 1

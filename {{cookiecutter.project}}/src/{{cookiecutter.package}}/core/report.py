@@ -1,11 +1,24 @@
-"""The pipeline's results (JUnit XML and the stages' artefacts) as Markdown for CI summaries and reviews."""
+"""The pipeline report: every stage's results as one typed Report (verdict first, one Part per stage), and
+that report as Markdown for a pull-request comment or a CI summary.
+
+Pure: the report stage reads the artefacts and JUnit files and hands them here as Results.
+A stage without results is a Part that reads "not run" and names the stage that stopped the pipeline.
+"""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Literal
 
-from ..artefacts import Comparison, Evaluation, LoadTest, Score
+from ..artefacts import Comparison, Deployment, Evaluation, LoadTest, Promotion, Score, Validation
+from .charts import Bars, Chart, Curve, Matrix, Series, mermaid, table_rows
+
+Status = Literal["passed", "failed", "skipped", "not run"]
+MARKS: dict[Status, str] = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "not run": "⚪"}
+MARKDOWN_LIMIT = 60_000
+"""GitHub refuses comments over 65,536 characters; GitLab notes allow 1,000,000."""
 
 
 @dataclass(frozen=True)
@@ -16,6 +29,8 @@ class JUnitSummary:
     skipped: int
     seconds: float
     failed: list[str] = field(default_factory=list)
+    suites: dict[str, int] = field(default_factory=dict)
+    """Tests per module (the JUnit classname without its test function)."""
 
     @property
     def passed(self) -> int:
@@ -27,11 +42,14 @@ class JUnitSummary:
 
 
 def summarise_junit(xml_text: str) -> JUnitSummary:
-    """Counts and failing test ids from a pytest JUnit XML report (xunit1 or xunit2)."""
+    """Counts, tests per module and failing test ids from a pytest JUnit XML report (xunit1 or xunit2)."""
     root = ET.fromstring(xml_text)
     suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
-    failed = []
+    failed: list[str] = []
+    modules: dict[str, int] = {}
     for case in root.iter("testcase"):
+        module = case.get("classname", "") or "(no module)"
+        modules[module] = modules.get(module, 0) + 1
         if case.find("failure") is not None or case.find("error") is not None:
             failed.append(f"{case.get('classname', '')}::{case.get('name', '')}".lstrip(":"))
     return JUnitSummary(
@@ -41,75 +59,233 @@ def summarise_junit(xml_text: str) -> JUnitSummary:
         skipped=sum(int(suite.get("skipped", 0)) for suite in suites),
         seconds=round(sum(float(suite.get("time", 0)) for suite in suites), 1),
         failed=failed,
+        suites=dict(sorted(modules.items())),
     )
 
 
-def junit_markdown(name: str, summary: JUnitSummary) -> str:
-    mark = "✅" if summary.ok else "❌"
-    lines = [
-        f"### {mark} Tests: {name}",
-        "",
-        "| passed | failed | errors | skipped | time |",
-        "| ---: | ---: | ---: | ---: | ---: |",
-        f"| {summary.passed} | {summary.failures} | {summary.errors} | {summary.skipped} "
-        f"| {summary.seconds:.1f} s |",
-    ]
+# -- the report's building blocks ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Table:
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Bullets:
+    items: tuple[str, ...]
+    caption: str = ""
+
+
+Block = str | Table | Bullets | Chart
+"""A paragraph (inline `code` allowed), a table, a list or a chart."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """One stage's results: its status, one line for reviewers, and the details behind it."""
+
+    stage: str
+    title: str
+    status: Status
+    headline: str
+    blocks: tuple[Block, ...] = ()
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where the report comes from: shown under the verdict."""
+
+    project: str
+    commit: str | None = None
+    branch: str | None = None
+    run_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    context: Context
+    verdict: Status
+    headline: str
+    parts: tuple[Part, ...]
+
+    @property
+    def title(self) -> str:
+        return f"{MARKS[self.verdict]} {self.context.project} pipeline: {self.headline}"
+
+
+@dataclass(frozen=True)
+class Results:
+    """What the stages left behind; None where a stage wrote nothing."""
+
+    validation: Validation | None = None
+    unit_tests: JUnitSummary | None = None
+    evaluation: Evaluation | None = None
+    model_tests: JUnitSummary | None = None
+    loadtest: LoadTest | None = None
+    comparison: Comparison | None = None
+    promotion: Promotion | None = None
+    deployment: Deployment | None = None
+    curves: tuple[Curve, ...] = ()
+    """The evaluation's ROC and precision-recall curves (HTML only)."""
+    default_branch_only: str | None = None
+    """Why promote and deploy do not run here (a pull request, another branch); None on the default branch."""
+
+
+# -- one part per stage ----------------------------------------------------------------------------------
+
+
+def validation_part(validation: Validation) -> Part:
+    failed = [outcome for outcome in validation.expectations if not outcome.success]
+    checks = len(validation.expectations)
+    if validation.valid:
+        headline = f"{validation.rows} rows of `{validation.data}` keep the contract ({checks} checks)"
+    else:
+        headline = f"`{validation.data}` breaks the contract: {len(validation.problems)} problem(s)"
+    blocks: list[Block] = []
+    if validation.problems:
+        blocks.append(Bullets(tuple(validation.problems), "Problems:"))
+    if failed:
+        blocks.append(
+            Table(
+                ("column", "expectation", "expected", "observed", "unexpected"),
+                tuple(
+                    (
+                        outcome.column or "(table)",
+                        outcome.expectation,
+                        outcome.expected,
+                        _short(str(outcome.observed)),
+                        _unexpected(outcome.unexpected_count, outcome.unexpected_examples),
+                    )
+                    for outcome in failed
+                ),
+                "Failed expectations:",
+            )
+        )
+    if validation.value_skew:
+        blocks.append(
+            Table(
+                ("column", "statistic", "value", "limit", ""),
+                tuple(
+                    (
+                        shift.column,
+                        shift.statistic,
+                        f"{shift.value:.4f}",
+                        f"{shift.limit:g}",
+                        "✅" if shift.ok else "❌",
+                    )
+                    for shift in validation.value_skew
+                ),
+                "Drift from the reference:",
+            )
+        )
+    blocks += [f"Note: {note}" for note in validation.notes]
+    return Part(
+        "validate", "Data validation", "passed" if validation.valid else "failed", headline, tuple(blocks)
+    )
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _unexpected(count: int | None, examples: tuple[str, ...]) -> str:
+    if count is None:
+        return ""
+    shown = ", ".join(examples[:3])
+    return f"{count} (e.g. {_short(shown, 40)})" if shown else str(count)
+
+
+def tests_part(stage: str, title: str, summary: JUnitSummary) -> Part:
+    headline = (
+        f"{summary.passed} passed, {summary.failures} failed, {summary.errors} errors, "
+        f"{summary.skipped} skipped in {summary.seconds:.1f} s"
+    )
+    blocks: list[Block] = []
     if summary.failed:
-        lines += ["", "Failing:", *(f"- `{test}`" for test in summary.failed)]
-    return "\n".join(lines)
+        blocks.append(Bullets(tuple(f"`{test}`" for test in summary.failed), "Failing:"))
+    if summary.suites:
+        blocks.append(
+            Table(
+                ("module", "tests"),
+                tuple((f"`{name}`", str(count)) for name, count in summary.suites.items()),
+            )
+        )
+    return Part(stage, title, "passed" if summary.ok else "failed", headline, tuple(blocks))
 
 
-def evaluation_markdown(evaluation: Evaluation) -> str:
+def training_part(evaluation: Evaluation, curves: tuple[Curve, ...] = ()) -> Part:
     primary = evaluation.primary_metric
     model = evaluation.model
-    lines = [
-        f"### Model: {model.name} version {model.version}",
-        "",
-        f"Test set: {evaluation.rows} rows, threshold {evaluation.threshold}; "
-        f"primary metric **{primary} {evaluation.primary:.4f}**.",
-        "",
-        "| metric | test |",
-        "| --- | ---: |",
-        *(f"| {name} | {value:.4f} |" for name, value in evaluation.test.items()),
+    score = f"{primary} {evaluation.primary:.4f}"
+    headline = f"{model.name} version {model.version}: {score} on {evaluation.rows} test rows"
+    blocks: list[Block] = [
+        Table(("metric", "test"), tuple((name, f"{value:.4f}") for name, value in evaluation.test.items())),
     ]
     for column, segments in evaluation.slices.items():
-        lines += [
-            "",
-            f"Per `{column}`:",
-            "",
-            f"| {column} | rows | {primary} | accuracy |",
-            "| --- | ---: | ---: | ---: |",
-            *(
-                f"| {segment} | {scores['rows']:.0f} | {scores.get(primary, float('nan')):.4f} "
-                f"| {scores['accuracy']:.4f} |"
-                for segment, scores in segments.items()
-            ),
-        ]
-    return "\n".join(lines)
+        blocks.append(
+            Table(
+                (column, "rows", primary, "accuracy"),
+                tuple(
+                    (
+                        segment,
+                        f"{scores['rows']:.0f}",
+                        _four(scores.get(primary)),
+                        _four(scores.get("accuracy")),
+                    )
+                    for segment, scores in segments.items()
+                ),
+                f"Per `{column}`:",
+            )
+        )
+    confusion = evaluation.confusion
+    blocks.append(
+        Matrix(
+            f"Confusion matrix at threshold {evaluation.threshold:g}",
+            ("negative", "positive"),
+            ((confusion.tn, confusion.fp), (confusion.fn, confusion.tp)),
+        )
+    )
+    return Part("repro", "Training", "passed", headline, (*blocks, *curves))
 
 
-def pipeline_markdown(sections: list[str]) -> str:
-    body = "\n\n".join(sections) if sections else "No results yet: run the pipeline first."
-    return f"## Pipeline report\n\n{body}\n"
+def _four(value: float | None) -> str:
+    return "" if value is None else f"{value:.4f}"
 
 
-def loadtest_markdown(loadtest: LoadTest) -> str:
-    """The load test as a table: each SLO, its limit, what was measured."""
-    mark = "✅" if loadtest.passed else "❌"
+def loadtest_part(loadtest: LoadTest) -> Part:
     stats = loadtest.stats
-    lines = [
-        f"### {mark} Load test",
-        "",
-        f"{stats.requests} requests, {stats.rps:.0f} RPS, p50 {stats.p50_ms:.0f} ms.",
-        "",
-        "| SLO | limit | measured | |",
-        "| --- | ---: | ---: | --- |",
-        *(
-            f"| {check.slo} | {check.limit:g} | {check.measured:g} | {'✅' if check.passed else '❌'} |"
+    headline = (
+        f"{stats.rps:.0f} RPS, p50 {stats.p50_ms:.0f} ms, p95 {stats.p95_ms:.0f} ms, "
+        f"p99 {stats.p99_ms:.0f} ms, "
+        f"failure ratio {stats.failure_ratio:.4f}"
+    )
+    missed = [check.message for check in loadtest.checks if not check.passed]
+    if missed:
+        headline = f"SLO missed: {'; '.join(missed)}"
+    latency = Bars(
+        "Latency against its SLOs",
+        "ms",
+        ("p95", "p99"),
+        (Series("measured", (stats.p95_ms, stats.p99_ms)),),
+        Series("SLO", (loadtest.slo.p95_ms, loadtest.slo.p99_ms)),
+    )
+    checks = Table(
+        ("SLO", "limit", "measured", ""),
+        tuple(
+            (check.slo, f"{check.limit:g}", f"{check.measured:g}", "✅" if check.passed else "❌")
             for check in loadtest.checks
         ),
-    ]
-    return "\n".join(lines)
+    )
+    return Part(
+        "loadtest",
+        "Load test",
+        "passed" if loadtest.passed else "failed",
+        headline,
+        (f"{stats.requests} requests, {stats.failures} failed.", checks, latency),
+    )
 
 
 DECISION_HEADLINES = {
@@ -119,59 +295,274 @@ DECISION_HEADLINES = {
 }
 
 
-def _number(value: float | None, signed: bool = False) -> str:
-    if value is None:
-        return ""
-    return f"{value:+.4f}" if signed else f"{value:.4f}"
+def _signed(value: float | None) -> str:
+    return "" if value is None else f"{value:+.4f}"
 
 
-def _score_rows(label: str, scores: dict[str, Score]) -> list[str]:
-    rows = []
-    for name, score in scores.items():
-        if score.delta is None:
-            rows.append(f"| {label}{name} | | {_number(score.challenger)} | | |")
-            continue
-        interval = f"{_number(score.ci_low, True)} to {_number(score.ci_high, True)}"
-        rows.append(
-            f"| {label}{name} | {_number(score.champion)} | {_number(score.challenger)} "
-            f"| {_number(score.delta, True)} | {interval} |"
-        )
-    return rows
+def _score_row(label: str, score: Score) -> tuple[str, ...]:
+    if score.delta is None:
+        return (label, "", _four(score.challenger), "", "")
+    return (
+        label,
+        _four(score.champion),
+        _four(score.challenger),
+        _signed(score.delta),
+        f"{_signed(score.ci_low)} to {_signed(score.ci_high)}",
+    )
 
 
-def comparison_markdown(comparison: Comparison) -> str:
-    """The comparison for reviewers: the decision and its reasons first, then the numbers behind it."""
+def comparison_part(comparison: Comparison) -> Part:
+    """The comparison for reviewers: the decision and its reasons first, then the numbers behind it.
+    Every decision is a normal outcome: "keep" passes too."""
     champion, challenger = comparison.champion, comparison.challenger
     against = f"champion version {champion.version}" if champion else "no champion"
     boot = comparison.bootstrap
-    lines = [
-        f"### Champion vs challenger: {DECISION_HEADLINES[comparison.decision]}",
-        "",
+    primary = comparison.primary_metric
+    scores = Table(
+        ("metric", "champion", "challenger", "delta", f"{boot.confidence:.0%} interval"),
+        tuple(_score_row(name, score) for name, score in comparison.scores.items())
+        + tuple(
+            _score_row(f"{column}={segment}: {primary}", scores[primary])
+            for column, segments in comparison.slices.items()
+            for segment, scores in segments.items()
+        ),
+    )
+    blocks: list[Block] = [
         f"Challenger version {challenger.version} against {against}, both on the same "
         f"{comparison.holdout.rows} holdout rows ({comparison.holdout.data_version}).",
-        "",
-        *(f"- {reason}" for reason in comparison.reasons),
-        "",
-        f"| metric | champion | challenger | delta | {boot.confidence:.0%} interval |",
-        "| --- | ---: | ---: | ---: | --- |",
-        *_score_rows("", comparison.scores),
+        Bullets(tuple(comparison.reasons)),
+        scores,
     ]
-    primary = comparison.primary_metric
-    for column, segments in comparison.slices.items():
-        for segment, scores in segments.items():
-            lines += _score_rows(f"{column}={segment}: ", {primary: scores[primary]})
-    lines += ["", "| cost | champion | challenger |", "| --- | ---: | ---: |"]
-    for key, label in (
-        ("row_ms", "ms per row, one at a time"),
-        ("batch_row_ms", "ms per row in a batch"),
-        ("size_mb", "size, MB"),
-    ):
-        lines.append(
-            f"| {label} | {getattr(champion, key) if champion else ''} | {getattr(challenger, key)} |"
+    deltas = [
+        (f"{column}={segment}", scores[primary].delta)
+        for column, segments in comparison.slices.items()
+        for segment, scores in segments.items()
+    ]
+    if deltas and all(delta is not None for _, delta in deltas):
+        blocks.append(
+            Bars(
+                f"{primary}: challenger minus champion, per slice",
+                f"delta {primary}",
+                tuple(label for label, _ in deltas),
+                (Series(f"delta {primary}", tuple(float(delta or 0) for _, delta in deltas)),),
+            )
         )
-    lines += [
-        "",
+    blocks.append(
+        Table(
+            ("cost", "champion", "challenger"),
+            tuple(
+                (label, str(getattr(champion, key)) if champion else "", str(getattr(challenger, key)))
+                for key, label in (
+                    ("row_ms", "ms per row, one at a time"),
+                    ("batch_row_ms", "ms per row in a batch"),
+                    ("size_mb", "size, MB"),
+                )
+            ),
+        )
+    )
+    blocks.append(
         f"Intervals: paired bootstrap, {boot.resamples} resamples, seed {boot.seed}. "
-        "Rules: `compare:` in params.yaml.",
+        "Rules: `compare:` in params.yaml."
+    )
+    return Part(
+        "compare", "Champion vs challenger", "passed", DECISION_HEADLINES[comparison.decision], tuple(blocks)
+    )
+
+
+def promotion_part(promotion: Promotion) -> Part:
+    if promotion.promoted:
+        headline = f"champion -> version {promotion.version}"
+    else:
+        headline = f"version {promotion.version} not promoted: {promotion.reason}"
+    return Part("promote", "Promotion", "passed", headline, (promotion.reason,) if promotion.promoted else ())
+
+
+def deployment_part(deployment: Deployment) -> Part:
+    where = f"{deployment.target}, {deployment.strategy}"
+    status: Status
+    if deployment.outcome == "rolled_back":
+        status, headline = "failed", f"rolled back to version {deployment.after} ({where})"
+    elif deployment.outcome == "skipped":
+        status, headline = (
+            "skipped",
+            f"nothing deployed: {'; '.join(deployment.reasons) or 'nothing to deploy'}",
+        )
+    elif deployment.outcome == "unchanged":
+        status, headline = "passed", f"version {deployment.after} already serves ({where})"
+    else:
+        status, headline = (
+            "passed",
+            f"version {deployment.before or '(none)'} -> {deployment.after} ({where})",
+        )
+    blocks: list[Block] = []
+    if deployment.reasons and deployment.outcome != "skipped":
+        blocks.append(Bullets(tuple(deployment.reasons), "Why:"))
+    if deployment.steps:
+        blocks.append(Bullets(tuple(deployment.steps), "Steps (smoke tests included):"))
+    if deployment.image:
+        blocks.append(
+            f"Image `{deployment.image}`" + (f" (`{deployment.digest}`)" if deployment.digest else "")
+        )
+    return Part("deploy", "Deployment", status, headline, tuple(blocks))
+
+
+STAGES = (
+    ("validate", "Data validation"),
+    ("test", "Unit tests"),
+    ("repro", "Training"),
+    ("model-tests", "Model tests"),
+    ("loadtest", "Load test"),
+    ("compare", "Champion vs challenger"),
+    ("promote", "Promotion"),
+    ("deploy", "Deployment"),
+)
+"""The report's parts, in the pipeline's order (the stages that leave results)."""
+
+
+def build(results: Results, context: Context) -> Report:
+    """Every stage's part, in order; the first failed part is the verdict's reason."""
+    found: dict[str, Part | None] = {
+        "validate": validation_part(results.validation) if results.validation else None,
+        "test": tests_part("test", "Unit tests", results.unit_tests) if results.unit_tests else None,
+        "repro": training_part(results.evaluation, results.curves) if results.evaluation else None,
+        "model-tests": (
+            tests_part("model-tests", "Model tests", results.model_tests) if results.model_tests else None
+        ),
+        "loadtest": loadtest_part(results.loadtest) if results.loadtest else None,
+        "compare": comparison_part(results.comparison) if results.comparison else None,
+        "promote": promotion_part(results.promotion) if results.promotion else None,
+        "deploy": deployment_part(results.deployment) if results.deployment else None,
+    }
+    parts: list[Part] = []
+    stopped: str | None = None
+    for stage, title in STAGES:
+        part = found[stage]
+        if part is None:
+            if results.default_branch_only and stage in ("promote", "deploy"):
+                part = Part(stage, title, "skipped", f"skipped: {results.default_branch_only}")
+            elif stopped:
+                part = Part(stage, title, "not run", f"not run: the pipeline stopped at `{stopped}`")
+            else:
+                stopped = stage
+                part = Part(
+                    stage, title, "not run", f"not run: the pipeline stopped at `{stage}` (no results)"
+                )
+        elif part.status == "failed" and not stopped:
+            stopped = stage
+        parts.append(part)
+    return Report(context, *_verdict(parts, stopped), tuple(parts))
+
+
+def _verdict(parts: list[Part], stopped: str | None) -> tuple[Status, str]:
+    by_stage = {part.stage: part for part in parts}
+    if stopped:
+        part = by_stage[stopped]
+        return ("failed" if part.status == "failed" else "not run"), f"stopped at {stopped}: {part.headline}"
+    outcome = [by_stage["compare"].headline]
+    if by_stage["deploy"].status != "skipped":
+        outcome.append(f"deployed {by_stage['deploy'].headline}")
+    return "passed", "; ".join(outcome)
+
+
+# -- Markdown ---------------------------------------------------------------------------------------------
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(headers: tuple[str, ...] | list[str], rows) -> str:
+    align = ["---", *("---:" if _numeric(rows, i) else "---" for i in range(1, len(headers)))]
+    lines = [
+        "| " + " | ".join(_cell(header) for header in headers) + " |",
+        "| " + " | ".join(align) + " |",
+        *("| " + " | ".join(_cell(value) for value in row) + " |" for row in rows),
     ]
     return "\n".join(lines)
+
+
+def _numeric(rows, column: int) -> bool:
+    return any(re.fullmatch(r"[-+]?[\d.]+(e[-+]?\d+)?", row[column] or "") for row in rows)
+
+
+def block_markdown(block: Block) -> str:
+    if isinstance(block, str):
+        return block
+    if isinstance(block, Table):
+        table = markdown_table(block.headers, block.rows)
+        return f"{block.caption}\n\n{table}" if block.caption else table
+    if isinstance(block, Bullets):
+        items = "\n".join(f"- {item}" for item in block.items)
+        return f"{block.caption}\n\n{items}" if block.caption else items
+    if isinstance(block, Bars):
+        headers, rows = table_rows(block)
+        return f"{mermaid(block)}\n\n{markdown_table(headers, rows)}"
+    if isinstance(block, Matrix):
+        headers = ("actual \\ predicted", *block.labels)
+        rows = [
+            (label, *(str(count) for count in row))
+            for label, row in zip(block.labels, block.counts, strict=True)
+        ]
+        return f"{block.title}:\n\n{markdown_table(headers, rows)}"
+    return ""  # curves: in the HTML report only
+
+
+def part_markdown(part: Part, details: bool = True) -> str:
+    head = f"### {MARKS[part.status]} {part.title}\n\n{part.headline}"
+    body = "\n\n".join(text for text in (block_markdown(block) for block in part.blocks) if text)
+    if not body:
+        return head
+    if not details:
+        return f"{head}\n\n{body}"
+    return f"{head}\n\n<details><summary>Details</summary>\n\n{body}\n\n</details>"
+
+
+def _context_line(context: Context) -> str:
+    bits = []
+    if context.commit:
+        bits.append(f"commit `{context.commit[:12]}`")
+    if context.branch:
+        bits.append(f"branch `{context.branch}`")
+    if context.run_url:
+        bits.append(f"[pipeline run]({context.run_url})")
+    return " · ".join(bits)
+
+
+def to_markdown(report: Report, limit: int = MARKDOWN_LIMIT) -> str:
+    """The verdict as the first line, a table of the stages, then each part with its details folded.
+    Over `limit` characters, the longest details are cut, each with a note, until it fits."""
+    parts = list(report.parts)
+
+    def render() -> str:
+        overview = markdown_table(
+            ("stage", "result"), [(f"{MARKS[part.status]} `{part.stage}`", part.headline) for part in parts]
+        )
+        context = _context_line(report.context)
+        return (
+            "\n\n".join(
+                [
+                    f"## {report.title}",
+                    *([context] if context else []),
+                    overview,
+                    *(part_markdown(part) for part in parts),
+                ]
+            )
+            + "\n"
+        )
+
+    text = render()
+    while len(text) > limit:
+        longest = max(range(len(parts)), key=lambda i: len(part_markdown(parts[i])))
+        if not parts[longest].blocks:
+            break
+        note = (
+            "Details cut to keep this comment under GitHub's size limit: see the HTML report (report.html)."
+        )
+        parts[longest] = replace(parts[longest], blocks=(note,))
+        text = render()
+    return text if len(text) <= limit else text[: limit - 40] + "\n\n(cut at the size limit)\n"
+
+
+def comparison_markdown(comparison: Comparison) -> str:
+    """reports/compare.md: the compare stage's own part, unfolded."""
+    return part_markdown(comparison_part(comparison), details=False) + "\n"

@@ -14,11 +14,14 @@ import json
 from types import ModuleType
 
 from ..config import DEFAULT_BRANCH, Paths
+from ..errors import StageError, UserError
 from ..io.versions import off_default_branch
 
 ORDER = (
-    "validate", "lint", "test", "repro", "model-tests", "loadtest", "compare", "report", "promote", "deploy",
+    "validate", "lint", "test", "repro", "model-tests", "loadtest", "compare", "promote", "deploy", "report",
 )  # fmt: skip
+ALWAYS = ("report",)
+"""Stages that run also after an earlier stage failed: the report says where the pipeline stopped."""
 DEFAULT_BRANCH_ONLY = ("promote", "deploy")
 """Stages that run only for the default branch: never for a pull request or another branch."""
 
@@ -69,6 +72,20 @@ def run(paths: Paths, show: str | None = None) -> None:
         if name in DEFAULT_BRANCH_ONLY and (reason := off_default_branch(paths.root, DEFAULT_BRANCH)):
             print(f"==> {name}: skipped {reason}", flush=True)
             continue
+        if name in ALWAYS:
+            continue
+        print(f"==> {name}", flush=True)
+        try:
+            stage(name).run(paths)
+        except (UserError, StageError):
+            finish(paths)
+            raise
+    finish(paths)
+    print(f"==> pipeline: {len(ORDER)} stages done ({', '.join(ORDER)})")
+
+
+def finish(paths: Paths) -> None:
+    """The stages that run whatever happened before them (the report)."""
+    for name in ALWAYS:
         print(f"==> {name}", flush=True)
         stage(name).run(paths)
-    print(f"==> pipeline: {len(ORDER)} stages done ({', '.join(ORDER)})")

@@ -1,43 +1,123 @@
-"""report: gather earlier stages' results into reports/summary.md, which CI shows to reviewers."""
+"""report: every stage's results in one report, reports/report.md and reports/report.html, posted as one
+comment on the pull or merge request, updated in place. Runs last, also after a failed stage.
+
+The verdict is the first line; a stage without results reads "not run" and names where the pipeline
+stopped. Posting is chosen from the CI environment (GitHub Actions, GitLab CI, Jenkins with CHANGE_URL and a
+REPORT_TOKEN); outside CI, without a token, from a fork or on an API error it is skipped with one line
+(`--strict`: an API error fails the stage). On GitHub the report is also the job summary.
+"""
 
 from __future__ import annotations
 
+import argparse
+import csv
+import os
 from pathlib import Path
+from typing import TypeVar
 
-from ..artefacts import Comparison, Evaluation, LoadTest
-from ..config import Paths
-from ..core.report import (
-    comparison_markdown,
-    evaluation_markdown,
-    junit_markdown,
-    loadtest_markdown,
-    pipeline_markdown,
-    summarise_junit,
-)
+from ..artefacts import Artefact, Comparison, Deployment, Evaluation, LoadTest, Promotion, Validation
+from ..config import DEFAULT_BRANCH, PROJECT, Paths
+from ..core.charts import Curve
+from ..core.report import Context, Report, Results, build, summarise_junit, to_markdown
+from ..core.report_html import to_html
+from ..errors import PostError
+from ..io import forge
 from ..io.files import write_atomic
+from ..io.versions import git_branch, git_commit, off_default_branch
 
-READS = ("validate", "test", "repro", "model-tests", "loadtest", "compare")
+A = TypeVar("A", bound=Artefact)
+READS = ("validate", "test", "repro", "model-tests", "loadtest", "compare", "promote", "deploy")
+MARKER = f"<!-- {PROJECT}-report -->"
+"""Hidden in our comment: how the next run finds it (with our author) to update it."""
 
 
 def outputs(paths: Paths) -> list[Path]:
-    return [paths.summary]
+    return [paths.report_markdown, paths.report_html]
 
 
-def sections(paths: Paths) -> list[str]:
-    found = [
-        junit_markdown(xml.stem, summarise_junit(xml.read_text(encoding="utf-8")))
-        for xml in sorted(paths.junit.glob("*.xml"))
-    ]
-    if paths.evaluation.is_file():
-        found.append(evaluation_markdown(Evaluation.read(paths.evaluation)))
-    if paths.loadtest.is_file():
-        found.append(loadtest_markdown(LoadTest.read(paths.loadtest)))
-    if paths.comparison.is_file():
-        found.append(comparison_markdown(Comparison.read(paths.comparison)))
-    return found
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail when the forge refuses the comment (default: one line, and the pipeline goes on)",
+    )
 
 
-def run(paths: Paths) -> None:
-    markdown = pipeline_markdown(sections(paths))
-    write_atomic(paths.summary, lambda tmp: tmp.write_text(markdown, encoding="utf-8"))
+def _read(cls: type[A], path: Path) -> A | None:
+    return cls.read(path) if path.is_file() else None
+
+
+def _junit(path: Path):
+    return summarise_junit(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def _curve(path: Path, title: str, x: str, y: str, diagonal: bool = False) -> tuple[Curve, ...]:
+    if not path.is_file():
+        return ()
+    with path.open(newline="", encoding="utf-8") as handle:
+        points = tuple((float(row[x]), float(row[y])) for row in csv.DictReader(handle))
+    return (Curve(title, x, y, points, diagonal),)
+
+
+def results(paths: Paths) -> Results:
+    """What the stages left in reports/ (and models/): missing files are parts that did not run."""
+    return Results(
+        validation=_read(Validation, paths.validation),
+        unit_tests=_junit(paths.junit / "unit.xml"),
+        evaluation=_read(Evaluation, paths.evaluation),
+        model_tests=_junit(paths.junit / "model.xml"),
+        loadtest=_read(LoadTest, paths.loadtest),
+        comparison=_read(Comparison, paths.comparison),
+        promotion=_read(Promotion, paths.promotion),
+        deployment=_read(Deployment, paths.deploy_report),
+        curves=(
+            *_curve(paths.plots / "roc.csv", "ROC curve (test set)", "fpr", "tpr", diagonal=True),
+            *_curve(
+                paths.plots / "precision_recall.csv",
+                "Precision-recall curve (test set)",
+                "recall",
+                "precision",
+            ),
+        ),
+        default_branch_only=off_default_branch(paths.root, DEFAULT_BRANCH),
+    )
+
+
+def context(paths: Paths, env: dict[str, str]) -> Context:
+    if env.get("GITHUB_RUN_ID"):
+        server = env.get("GITHUB_SERVER_URL", "https://github.com")
+        run_url = f"{server}/{env.get('GITHUB_REPOSITORY', '')}/actions/runs/{env['GITHUB_RUN_ID']}"
+    else:
+        run_url = env.get("CI_PIPELINE_URL") or env.get("BUILD_URL")
+    return Context(PROJECT, git_commit(paths.root), git_branch(paths.root), run_url)
+
+
+def post(report: Report, markdown: str, env: dict[str, str], strict: bool) -> None:
+    """The comment on the pull or merge request, or one line saying why not."""
+    thread = forge.thread_from_env(env)
+    if isinstance(thread, str):
+        if "fork" in thread and env.get("GITHUB_ACTIONS") == "true":
+            print(f"::notice title=Pipeline report::{thread}")
+        print(f"report: not posted: {thread}")
+        return
+    try:
+        print(f"report: {forge.upsert(thread, markdown, MARKER)}")
+    except forge.ForgeError as error:
+        if strict:
+            raise PostError(f"report: not posted to {thread.name}: {error}") from None
+        print(f"report: not posted to {thread.name}: {error}")
+
+
+def run(paths: Paths, strict: bool = False) -> None:
+    env = dict(os.environ)
+    report = build(results(paths), context(paths, env))
+    markdown = to_markdown(report)
+    write_atomic(paths.report_markdown, lambda tmp: tmp.write_text(markdown, encoding="utf-8"))
+    html = to_html(report)
+    write_atomic(paths.report_html, lambda tmp: tmp.write_text(html, encoding="utf-8"))
+    if summary := env.get("GITHUB_STEP_SUMMARY"):
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(markdown)
     print(markdown)
+    print(f"report: {paths.shown(paths.report_markdown)}, {paths.shown(paths.report_html)}")
+    post(report, markdown, env, strict)

@@ -1,0 +1,290 @@
+"""The report as one comment on the pull request (GitHub) or merge request (GitLab), updated in place.
+
+Where to post is read from the CI environment (GitHub Actions, GitLab CI, or Jenkins with CHANGE_URL).
+Our comment is the one that carries the hidden marker AND is written by the token's own user, found on
+every page of comments; it is updated if found, created otherwise, and when several exist the oldest is
+kept and the others deleted. Nothing is posted when the pull request's head moved on since this run
+built it. Every refusal (no token, a fork, an API error) is one line; only `strict` makes it fail.
+
+Standard library only: urllib against the forges' REST APIs (GitHub v3, GitLab v4).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+TIMEOUT_S = 15
+ATTEMPTS = 3
+MAX_RETRY_AFTER_S = 60
+GITHUB_ACTIONS_AUTHOR = "github-actions[bot]"
+"""Who comments with a workflow's GITHUB_TOKEN (which may not read GET /user)."""
+
+
+class ForgeError(Exception):
+    """The forge refused or failed: one line naming the request and the answer."""
+
+
+@dataclass(frozen=True)
+class Thread:
+    """One pull request or merge request to comment on, and how to reach it."""
+
+    forge: Literal["github", "gitlab"]
+    api: str
+    """The REST API's base URL, without a trailing slash."""
+    project: str
+    """GitHub: owner/repo. GitLab: the project id or its URL-encoded path."""
+    number: str
+    token: str
+    built: str | None = None
+    """The head commit this run built; None: unknown, do not check."""
+    author: str | None = None
+    """Our own login when the token cannot ask (GitHub Actions' GITHUB_TOKEN)."""
+
+    @property
+    def name(self) -> str:
+        return f"{self.project}#{self.number}" if self.forge == "github" else f"{self.project}!{self.number}"
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    author: str
+    body: str
+
+
+def plan(comments: list[Comment], marker: str, author: str) -> tuple[int | None, list[int]]:
+    """(the comment to update or None to create one, the duplicates to delete): ours carry the marker and are
+    written by `author`; the oldest (first listed) is kept. Pure."""
+    ours = [comment.id for comment in comments if marker in comment.body and comment.author == author]
+    return (ours[0], ours[1:]) if ours else (None, [])
+
+
+# -- where to post, from the CI environment ----------------------------------------------------------------
+
+
+def thread_from_env(env: Mapping[str, str]) -> Thread | str:
+    """The pull/merge request this CI run belongs to, or why nothing is posted (one line)."""
+    token = env.get("REPORT_TOKEN", "")
+    if env.get("GITHUB_ACTIONS") == "true":
+        return _github_actions(env, env.get("GITHUB_TOKEN") or token)
+    if env.get("GITLAB_CI") == "true":
+        if not env.get("CI_MERGE_REQUEST_IID"):
+            return "not a merge request pipeline"
+        if not token:
+            return "no REPORT_TOKEN (a masked CI/CD variable: CI_JOB_TOKEN cannot write notes)"
+        built = env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or env.get("CI_COMMIT_SHA")
+        api = env["CI_API_V4_URL"].rstrip("/")
+        return Thread("gitlab", api, env["CI_PROJECT_ID"], env["CI_MERGE_REQUEST_IID"], token, built)
+    if env.get("JENKINS_URL"):
+        return _jenkins(env, token)
+    return "not in CI"
+
+
+def _github_actions(env: Mapping[str, str], token: str) -> Thread | str:
+    if not env.get("GITHUB_EVENT_NAME", "").startswith("pull_request"):
+        return f"not a pull request ({env.get('GITHUB_EVENT_NAME', 'no event')})"
+    try:
+        event = json.loads(Path(env["GITHUB_EVENT_PATH"]).read_text(encoding="utf-8"))
+        pull = event["pull_request"]
+        number, head = str(pull["number"]), pull["head"]
+    except (KeyError, OSError, ValueError, TypeError) as error:
+        return f"the pull request's number is not in GITHUB_EVENT_PATH ({error})"
+    repository = env.get("GITHUB_REPOSITORY", "")
+    if (head.get("repo") or {}).get("full_name", repository) != repository:
+        return "a pull request from a fork: its token cannot comment; the report is in the job summary"
+    if not token:
+        return "no GITHUB_TOKEN"
+    api = env.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
+    return Thread("github", api, repository, number, token, head.get("sha"), GITHUB_ACTIONS_AUTHOR)
+
+
+def _jenkins(env: Mapping[str, str], token: str) -> Thread | str:
+    url = env.get("CHANGE_URL", "")
+    if not env.get("CHANGE_ID") or not url:
+        return "not a change request build (no CHANGE_ID/CHANGE_URL)"
+    if not token:
+        return "no REPORT_TOKEN credential bound"
+    parts = urllib.parse.urlsplit(url)
+    if match := re.fullmatch(r"/(.+?)/-/merge_requests/(\d+)/?", parts.path):
+        api = env.get("REPORT_API_URL") or f"{parts.scheme}://{parts.netloc}/api/v4"
+        return Thread("gitlab", api.rstrip("/"), urllib.parse.quote(match[1], safe=""), match[2], token)
+    if match := re.fullmatch(r"/([^/]+/[^/]+)/pull/(\d+)/?", parts.path):
+        default = (
+            "https://api.github.com"
+            if parts.netloc == "github.com"
+            else f"{parts.scheme}://{parts.netloc}/api/v3"
+        )
+        api = env.get("REPORT_API_URL") or default
+        return Thread("github", api.rstrip("/"), match[1], match[2], token)
+    return f"CHANGE_URL {url} is neither a GitHub pull request nor a GitLab merge request"
+
+
+# -- HTTP --------------------------------------------------------------------------------------------------
+
+Sleep = Callable[[float], None]
+
+
+@dataclass
+class Api:
+    thread: Thread
+    sleep: Sleep = time.sleep
+
+    def headers(self) -> dict[str, str]:
+        if self.thread.forge == "github":
+            return {
+                "Authorization": f"Bearer {self.thread.token}",
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": "2022-11-28",
+            }
+        return {"PRIVATE-TOKEN": self.thread.token}
+
+    def call(self, method: str, url: str, body: dict | None = None) -> tuple[Any, dict[str, str]]:
+        """(parsed JSON or None, response headers); retries 429 (Retry-After) and 5xx, else ForgeError."""
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {**self.headers(), "User-Agent": "pipeline-report", "Content-Type": "application/json"}
+        shown = f"{method} {urllib.parse.urlsplit(url).path}"
+        for attempt in range(1, ATTEMPTS + 1):
+            request = urllib.request.Request(url, data=data, method=method, headers=headers)
+            try:
+                with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
+                    text = response.read().decode("utf-8")
+                    return (json.loads(text) if text.strip() else None), dict(response.headers)
+            except urllib.error.HTTPError as error:
+                answer = _answer(error)
+                wait = (
+                    _retry_after(error)
+                    if error.code == 429
+                    else (2.0 * attempt if error.code >= 500 else None)
+                )
+                if wait is None or attempt == ATTEMPTS:
+                    raise ForgeError(
+                        f"{shown}: {error.code} {error.reason}{answer}{_hint(error.code)}"
+                    ) from None
+                self.sleep(wait)
+            except (urllib.error.URLError, TimeoutError, OSError) as error:
+                reason = getattr(error, "reason", error)
+                if attempt == ATTEMPTS:
+                    raise ForgeError(f"{shown}: no answer ({reason})") from None
+                self.sleep(2.0 * attempt)
+        raise AssertionError("unreachable")
+
+    def pages(self, url: str) -> list[Any]:
+        """Every item of a paginated list, following the Link header's rel="next"."""
+        items: list[Any] = []
+        next_url: str | None = url
+        for _ in range(1000):  # bounded: a forge that links in a circle stops here
+            if next_url is None:
+                return items
+            page, headers = self.call("GET", next_url)
+            items += page or []
+            next_url = _next_link(headers.get("Link") or headers.get("link") or "")
+        raise ForgeError(f"GET {urllib.parse.urlsplit(url).path}: more than 1000 pages")
+
+
+def _answer(error: urllib.error.HTTPError) -> str:
+    try:
+        message = json.loads(error.read().decode("utf-8") or "{}").get("message")
+    except (ValueError, AttributeError, OSError):
+        message = None
+    return f" ({message})" if message else ""
+
+
+def _retry_after(error: urllib.error.HTTPError) -> float | None:
+    value = error.headers.get("Retry-After", "")
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 5.0
+    return seconds if seconds <= MAX_RETRY_AFTER_S else None
+
+
+def _hint(code: int) -> str:
+    return {
+        401: "; the token is missing, expired or revoked",
+        403: "; the token may not write comments here (a fork? a read-only token?)",
+        404: "; no such pull/merge request, or the token cannot see the project",
+        422: "; the forge refused the comment's content",
+        429: "; rate limited",
+    }.get(code, "")
+
+
+def _next_link(link: str) -> str | None:
+    for part in link.split(","):
+        if match := re.fullmatch(r'\s*<([^>]+)>\s*;\s*rel="?next"?\s*', part):
+            return match[1]
+    return None
+
+
+# -- the comment -------------------------------------------------------------------------------------------
+
+
+def _urls(thread: Thread) -> dict[str, str]:
+    base = (
+        f"{thread.api}/repos/{thread.project}"
+        if thread.forge == "github"
+        else f"{thread.api}/projects/{thread.project}"
+    )
+    if thread.forge == "github":
+        return {
+            "head": f"{base}/pulls/{thread.number}",
+            "list": f"{base}/issues/{thread.number}/comments?per_page=100",
+            "create": f"{base}/issues/{thread.number}/comments",
+            "one": f"{base}/issues/comments/",
+            "user": f"{thread.api}/user",
+        }
+    notes = f"{base}/merge_requests/{thread.number}/notes"
+    return {
+        "head": f"{base}/merge_requests/{thread.number}",
+        "list": f"{notes}?per_page=100&sort=asc&order_by=created_at",
+        "create": notes,
+        "one": f"{notes}/",
+        "user": f"{thread.api}/user",
+    }
+
+
+def _comments(thread: Thread, items: list[dict]) -> list[Comment]:
+    if thread.forge == "github":
+        return [
+            Comment(item["id"], (item.get("user") or {}).get("login", ""), item.get("body") or "")
+            for item in items
+        ]
+    return [
+        Comment(item["id"], (item.get("author") or {}).get("username", ""), item.get("body") or "")
+        for item in items
+        if not item.get("system")
+    ]
+
+
+def upsert(thread: Thread, body: str, marker: str, sleep: Sleep = time.sleep) -> str:
+    """Create or update our one comment on the thread; what was done, as one line. Raises ForgeError."""
+    api = Api(thread, sleep)
+    urls = _urls(thread)
+    if thread.built:
+        head, _ = api.call("GET", urls["head"])
+        current = (head.get("head") or {}).get("sha") if thread.forge == "github" else head.get("sha")
+        if current and current != thread.built:
+            moved = f"{thread.name} has moved on to {current[:12]}"
+            return f"not posted: {moved}; this run built {thread.built[:12]}"
+    author = thread.author
+    if author is None:
+        user, _ = api.call("GET", urls["user"])
+        author = user.get("login") if thread.forge == "github" else user.get("username")
+    keep, duplicates = plan(_comments(thread, api.pages(urls["list"])), marker, author or "")
+    text = f"{body.rstrip()}\n\n{marker}\n"
+    if keep is None:
+        created, _ = api.call("POST", urls["create"], {"body": text})
+        return f"created comment {created['id']} on {thread.name}"
+    api.call("PATCH" if thread.forge == "github" else "PUT", f"{urls['one']}{keep}", {"body": text})
+    for duplicate in duplicates:
+        api.call("DELETE", f"{urls['one']}{duplicate}")
+    healed = f", deleted {len(duplicates)} duplicate(s)" if duplicates else ""
+    return f"updated comment {keep} on {thread.name}{healed}"
