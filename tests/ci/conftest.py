@@ -5,13 +5,15 @@ Each front-end works on its own copy (a git clone), so runs never see each other
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from baking import bake_into
+from baking import TEMPLATE, bake_into
 from ci.projects import clone, commit_params, free_port, git, set_aside_unit_tests, stop_local_service
 from defects import DEFECTS
 
@@ -68,3 +70,17 @@ def shuffled_labels_project(ci_project: Path, tmp_path_factory: pytest.TempPathF
     inject(project)
     git(project, "commit", "-qam", "Shuffled labels")
     return project
+
+
+@pytest.fixture
+def standin_forge() -> Iterator[Any]:
+    """The generated project's STAND-IN forge (its tests/report/conftest.py: a local HTTP server speaking the
+    GitHub and GitLab REST endpoints the report uses, not GitHub nor GitLab) on a free 127.0.0.1 port."""
+    source = TEMPLATE / "{{cookiecutter.project}}" / "tests" / "report" / "conftest.py"
+    spec = importlib.util.spec_from_file_location("standin_forge", source)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with module.serving() as forge:
+        yield forge

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from baking import DEFAULTS
 from ci.definitions import PROJECT, default_branch_stages, project_stages, stage_commands
-from ci.github.runner import ActRun, require_act, run_act
+from ci.github.runner import ActRun, head, require_act, run_act
 from ci.projects import ci_env, git
 
 # Uploads in one job, downloads in the next, the way actions/upload-artifact and download-artifact v4
@@ -164,17 +163,23 @@ def test_push_to_main_runs_every_stage_in_order_and_the_report_gets_the_artifact
     evaluation = json.loads((run.artifact("repro") / "reports" / "evaluation.json").read_text())
     assert (run.artifact("repro") / "models").is_dir()
     assert (run.artifact("repro") / "dvc.lock").is_file()
-    summary = (run.artifact("report") / "summary.md").read_text()
-    assert f"Model: {DEFAULTS['project']} version {evaluation['model']['version']}" in summary
-    assert f"| {tests} | 0 | 0 | 0 |" in summary
+    # The report came last, from every stage's artifact: promote's and deploy's too.
+    report = (run.artifact("report") / "report.md").read_text()
+    assert report.startswith(f"## ✅ {PROJECT} pipeline: 🥇 first: no champion yet")
+    model = evaluation["model"]
+    assert f"{model['name']} version {model['version']}: " in report
+    assert f"| ✅ `test` | {tests} passed, 0 failed, 0 errors, 0 skipped in " in report
+    assert "| ✅ `promote` | champion -> version 1 |" in report
+    assert "| ✅ `deploy` | version " in report
+    assert "<svg" in (run.artifact("report") / "report.html").read_text()
     # No store in the Actions cache yet: the first model becomes the champion, and promote saves the store.
     loadtest = json.loads((run.artifact("loadtest") / "loadtest.json").read_text())
     assert all(check["passed"] for check in loadtest["checks"])
     assert (run.artifact("loadtest") / "loadtest" / "report.html").is_file()
-    assert "Load test" in summary
+    assert "### ✅ Load test" in report
     compare = json.loads((run.artifact("compare") / "reports" / "compare.json").read_text())
     assert compare["decision"] == "first"
-    assert "Champion vs challenger" in summary
+    assert "### ✅ Champion vs challenger" in report
     assert "promote: champion -> version 1" in run.log
     # promote saved the store, and deploy saved it again (a failed deploy would have moved the alias back).
     saved = sorted((run.folder / "caches").glob("mlflow-store-*/files/mlruns/mlflow.db"))
@@ -195,6 +200,9 @@ def test_pull_request_runs_green(act_project: Path, tmp_path: Path):
     assert not (run.folder / "caches").exists() or not any((run.folder / "caches").iterdir())
     uploaded = sorted(path.name for path in run.artifacts.iterdir() if not path.name.startswith(":"))
     assert uploaded == ["compare", "loadtest", "model-tests", "report", "repro", "test", "validate"]
+    report = (run.artifact("report") / "report.md").read_text()
+    assert report.startswith(f"## ✅ {PROJECT} pipeline: ")
+    assert "| ⏭️ `deploy` | skipped: in a GitHub pull request" in report
     untouched(act_project)
 
 
@@ -204,16 +212,57 @@ def test_a_failing_unit_test_stops_the_pipeline_at_the_test_job(broken_project: 
 
     assert run.returncode != 0
     stages = project_stages(broken_project)
-    after = stages[stages.index("test") + 1 :]
+    after = stages[stages.index("test") + 1 : -1]
     assert run.job_results() == {
         **{job: "success" for job in stages[: stages.index("test")]},
         "test": "failure",
         **dict.fromkeys(after, "skipped"),
+        "report": "success",  # the report runs after a failure too, and says where the pipeline stopped
         "ci-ok": "failure",
     }
-    assert stages_run(run) == stages[: stages.index("test") + 1]
+    assert stages_run(run) == [*stages[: stages.index("test") + 1], "report"]
+    report = (run.artifact("report") / "report.md").read_text()
+    assert report.startswith(f"## ❌ {PROJECT} pipeline: stopped at test: 0 passed, 1 failed")
+    assert "test_deliberately_broken" in report
+    assert "| ⚪ `repro` | not run: the pipeline stopped at `test` |" in report
     # The JUnit report is still kept (if: always()) and names the broken test.
     assert "test_deliberately_broken" in (run.artifact("test") / "unit.xml").read_text()
     _, failed = junit_counts(run)
     assert failed == 1
     assert "repro" not in [path.name for path in run.artifacts.iterdir()]
+
+
+@pytest.mark.slow
+def test_a_pull_requests_report_is_one_comment_updated_in_place(act_project: Path, tmp_path: Path, standin_forge):
+    """The report job alone (act --job report: its downloads find nothing, every stage reads "not run") on a
+    pull_request event, twice, posting to the STAND-IN forge (a local server speaking GitHub's REST API,
+    not GitHub) with the job's token: the first run creates the comment, the second updates the same one."""
+    sha, _ = head(act_project)
+    env = {**ci_env(), "REPORT_API_URL": f"{standin_forge.url}/api/v3"}
+    secrets = {"GITHUB_TOKEN": "actions-token"}  # the stand-in's token for github-actions[bot]
+    runs = []
+    for attempt in ("first", "second"):
+        standin_forge.heads.update({f"github:{repository}#1": sha for repository in repositories(standin_forge)})
+        run = run_act(act_project, "pull_request", branch="feature/act", env=env, secrets=secrets,
+                      folder=tmp_path / attempt, job="report")  # fmt: skip
+        assert run.returncode == 0, run.log[-4000:]
+        runs.append(run)
+
+    [(thread, comments)] = [(name, items) for name, items in standin_forge.comments.items() if items]
+    assert thread.startswith("github:")
+    (comment,) = comments
+    assert comment["author"] == "github-actions[bot]"
+    assert comment["body"].startswith(f"## ❌ {PROJECT} pipeline: stopped before validate")
+    assert comment["body"].rstrip().endswith(f"<!-- {PROJECT}-report -->")
+    assert f"report: created comment {comment['id']} on " in runs[0].log
+    assert f"report: updated comment {comment['id']} on " in runs[1].log
+    assert ("PATCH", f"/api/v3/repos/{thread[7:].split('#')[0]}/issues/comments/{comment['id']}") in (
+        standin_forge.requests
+    )
+
+
+def repositories(forge) -> set[str]:
+    """The repositories the report job asked the stand-in about (act names the repository from the clone's
+    origin); before any request, the name act gives a clone of a local path."""
+    asked = {path.split("/")[4] + "/" + path.split("/")[5] for _, path in forge.requests if "/repos/" in path}
+    return asked or {"local/income-classifier"}

@@ -88,12 +88,23 @@ def junit_counts(root: ET.Element) -> dict[str, int]:
 
 
 def junit_row(root: ET.Element) -> str:
-    """The test table row report.py writes for this JUnit report, run time included."""
+    """The test stage's row the report writes for this JUnit report, run time included."""
     counts = junit_counts(root)
     passed = counts["tests"] - counts["failures"] - counts["errors"] - counts["skipped"]
     suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
     seconds = round(sum(float(suite.get("time", 0)) for suite in suites), 1)
-    return f"| {passed} | {counts['failures']} | {counts['errors']} | {counts['skipped']} | {seconds:.1f} s |"
+    return (
+        f"| ✅ `test` | {passed} passed, {counts['failures']} failed, {counts['errors']} errors, "
+        f"{counts['skipped']} skipped in {seconds:.1f} s |"
+    )
+
+
+def stopped_at(run: GitlabRun, stage: str) -> str:
+    """The report job's Markdown, after checking that it ran after the failure and says where it stopped."""
+    assert run.job_results()["report"] == "success"
+    report = (run.artifacts("report") / "reports" / "report.md").read_text()
+    assert report.startswith(f"## ❌ {PROJECT} pipeline: stopped at {stage}: "), report[:300]
+    return report
 
 
 def registry_aliases(cache: Path) -> dict[str, str]:
@@ -210,7 +221,7 @@ def test_main_compares_against_no_champion_promotes_the_first_and_caches_the_sto
 def test_the_report_job_is_built_from_the_test_and_repro_artifacts(pipelines: Pipelines):
     run = pipelines.first
     assert run.returncode == 0, run.log[-4000:]
-    summary = (run.artifacts("report") / "reports" / "summary.md").read_text()
+    summary = (run.artifacts("report") / "reports" / "report.md").read_text()
     evaluation = json.loads((run.artifacts("repro") / "reports" / "evaluation.json").read_text())
     trained = json.loads((run.artifacts("repro") / "models" / "run.json").read_text())
     root = junit(run)
@@ -222,9 +233,10 @@ def test_the_report_job_is_built_from_the_test_and_repro_artifacts(pipelines: Pi
     assert junit_row(root) in summary
     # The model section is the repro job's model and scores.
     assert trained["version"] == evaluation["model"]["version"]
-    assert f"### Model: {PROJECT} version {trained['version']}" in summary
     primary = evaluation["primary_metric"]
-    assert f"**{primary} {evaluation['test'][primary]:.4f}**" in summary
+    score = f"{primary} {evaluation['test'][primary]:.4f}"
+    assert f"| ✅ `repro` | {evaluation['model']['name']} version {trained['version']}: {score} on " in summary
+    assert summary.startswith(f"## ✅ {PROJECT} pipeline: 🥇 first")
 
     output = run.job_output()
     assert any("Running stage 'train'" in line for line in output["repro"])
@@ -240,7 +252,9 @@ def test_the_report_job_is_built_from_the_test_and_repro_artifacts(pipelines: Pi
     assert (run.state_dir / "builds" / "repro" / "mlruns").is_dir()
     assert "Champion vs challenger" in summary
     # Artifacts are exactly the paths the jobs declare.
-    assert sorted(path.name for path in run.artifacts("report").rglob("*") if path.is_file()) == ["summary.md"]
+    assert sorted(path.name for path in run.artifacts("report").rglob("*") if path.is_file()) == [
+        "report.html", "report.md"
+    ]  # fmt: skip
 
 
 @pytest.mark.slow
@@ -278,8 +292,9 @@ def test_successive_main_pipelines_promote_a_better_model_then_keep_the_champion
     assert run.ok, run.log[-4000:]  # "keep" is a normal outcome, not a failure
     assert decision(run) == ("keep", "3")
     assert pipelines.aliases["kept"] == {"champion": "2", "previous": "1"}
-    summary = (run.artifacts("report") / "reports" / "summary.md").read_text()
-    assert "keep: the champion stays" in summary
+    summary = (run.artifacts("report") / "reports" / "report.md").read_text()
+    assert summary.startswith(f"## ✅ {PROJECT} pipeline: ⏸️ keep: the champion stays")
+    assert "| ⏭️ `deploy` | nothing deployed: " in summary
     assert any("nothing to promote: compare decided keep" in line for line in run.job_output()["promote"])
     untouched(pipelines.project)
 
@@ -321,19 +336,20 @@ def test_a_failing_unit_test_stops_the_pipeline_at_test(broken_project: Path, tm
 
     assert run.returncode == 1
     order = jobs(broken_project)
-    after = order[order.index("test") + 1 :]
+    after = order[order.index("test") + 1 : -1]
     assert run.job_results() == {
         **{job: "success" for job in order[: order.index("test")]},
         "test": "failed",
         **dict.fromkeys(after, "not run"),
+        "report": "success",
     }
-    assert list(run.job_scripts()) == order[: order.index("test") + 1]
+    assert list(run.job_scripts()) == [*order[: order.index("test") + 1], "report"]
     # artifacts: when: always keeps the JUnit report of the failed job; it names the broken test.
     root = junit(run)
     assert "test_deliberately_broken" in ET.tostring(root, encoding="unicode")
     assert junit_counts(root)["failures"] == 1
     assert not run.artifacts("repro").exists()
-    assert not run.artifacts("report").exists()
+    assert "test_deliberately_broken" in stopped_at(run, "test")
 
 
 @pytest.mark.slow
@@ -343,7 +359,7 @@ def test_corrupted_data_stops_the_pipeline_at_validation(corrupted_data_project:
     assert run.returncode == 1
     order = jobs(corrupted_data_project)
     assert order[0] == "validate"
-    assert run.job_results() == {"validate": "failed", **dict.fromkeys(order[1:], "not run")}
+    assert run.job_results() == {"validate": "failed", **dict.fromkeys(order[1:-1], "not run"), "report": "success"}
     assert any(
         "sex: expected one of Female, Male; found 25 other values (e.g. 'Robot'" in line
         for line in run.job_output()["validate"]
@@ -352,6 +368,7 @@ def test_corrupted_data_stops_the_pipeline_at_validation(corrupted_data_project:
     report = json.loads((run.artifacts("validate") / "reports" / "validation.json").read_text())
     assert report["valid"] is False
     assert (run.artifacts("validate") / "reports" / "data_docs" / "index.html").is_file()
+    assert "sex: expected one of Female, Male" in stopped_at(run, "validate")
 
 
 @pytest.mark.slow
@@ -364,12 +381,13 @@ def test_a_worthless_model_stops_the_pipeline_at_model_tests(shuffled_labels_pro
     assert run.job_results() == {
         **{job: "success" for job in order[:stop]},
         "model-tests": "failed",
-        **dict.fromkeys(order[stop + 1 :], "not run"),
+        **dict.fromkeys(order[stop + 1 : -1], "not run"),
+        "report": "success",
     }
     model_junit = (run.artifacts("model-tests") / "reports" / "junit" / "model.xml").read_text()
     _, failing_test = DEFECTS["shuffled-labels"]  # this run is that defect's check (test_generated_project.py)
     assert f'name="{failing_test}"' in model_junit
-    assert not run.artifacts("report").exists()
+    assert failing_test in stopped_at(run, "model-tests")
 
 
 @pytest.mark.slow
@@ -383,7 +401,8 @@ def test_a_lint_error_stops_the_pipeline_at_lint(gitlab_project: Path, tmp_path:
     assert run.job_results() == {
         **{job: "success" for job in order[: order.index("lint")]},
         "lint": "failed",
-        **dict.fromkeys(order[order.index("lint") + 1 :], "not run"),
+        **dict.fromkeys(order[order.index("lint") + 1 : -1], "not run"),
+        "report": "success",  # lint leaves no results: the report says the pipeline stopped before test
     }
     assert run.job_scripts()["lint"] == ["uv sync --locked", f"{CLI} lint"]
     assert any("F401" in line for line in run.job_output()["lint"])
@@ -398,7 +417,8 @@ def test_workflow_rules_pick_branch_and_merge_request_pipelines(gitlab_project: 
     merge_request = plan_gitlab(gitlab_project, branch="feature/x", merge_request=True, state_dir=state)
     assert merge_request.created
     gated = default_branch_stages(gitlab_project)
-    assert merge_request.when() == {job: "never" if job in gated else "on_success" for job in jobs(gitlab_project)}
+    expected = {job: "never" if job in gated else "on_success" for job in jobs(gitlab_project)}
+    assert merge_request.when() == {**expected, "report": "always"}
     # A branch with an open merge request gets the merge request pipeline only, not a second branch pipeline.
     open_mr = {"CI_OPEN_MERGE_REQUESTS": "group/income-classifier!1"}
     assert not plan_gitlab(gitlab_project, branch="feature/x", variables=open_mr, state_dir=state).created

@@ -73,7 +73,14 @@ def test_reports_are_published(main_build: JenkinsRun):
     assert [step["stage"] for step in junit] == ["Test", "Model tests"]
     archived = main_build.steps_of("archiveArtifacts")
     assert archived
-    assert "reports/**" in str(archived[0]["args"])
+    assert "reports/**" in str(archived[0]["args"])  # report.html among them
+    # The report ran last, in the pipeline's post (so also after a failed stage), one at a time per branch or
+    # change request, and its verdict is the build's description.
+    (lock,) = [step for step in main_build.steps_of("lock") if step["stage"] is None]
+    assert lock["args"] == {"resource": "report-main"}
+    assert main_build.sh_commands()[-1] == f"uv run --no-sync {PROJECT} report"
+    assert main_build.report["description"].startswith(f"✅ {PROJECT} pipeline: 🥇 first")
+    assert "report: not posted: not a change request build" in main_build.log
 
 
 @MAIN
@@ -100,10 +107,11 @@ def test_a_failing_unit_test_stops_the_build_at_test(broken_project: Path, tmp_p
     assert run.returncode != 0
     found = statuses(run)
     assert found["Test"] == "failed"
-    assert found["Repro"] == found["Report"] == "not run"
+    assert found["Repro"] == "not run"
     stages = project_stages(broken_project)
-    assert stage_commands(run.sh_commands(), PROJECT) == stages[: stages.index("test") + 1]
+    assert stage_commands(run.sh_commands(), PROJECT) == [*stages[: stages.index("test") + 1], "report"]
     assert "test_deliberately_broken" in run.log
+    assert run.report["description"].startswith(f"❌ {PROJECT} pipeline: stopped at test: 0 passed, 1 failed")
 
 
 def test_tracking_credentials_are_bound_only_when_configured_and_never_shown(ci_project: Path, tmp_path: Path):
@@ -134,7 +142,7 @@ def test_tracking_credentials_are_bound_only_when_configured_and_never_shown(ci_
     assert "compare user=bot pass=**** registry=:" in run.log
     assert "deploy user=bot pass=**** registry=pusher:****" in run.log
     bound = [step["stage"] for step in run.steps_of("withCredentials")]
-    assert bound == ["Repro", "Compare", "Promote", "Deploy", "Deploy"]
+    assert bound == ["Repro", "Compare", "Promote", "Deploy", "Deploy", None]  # None: the report, in post
 
 
 def test_jenkinsfiles_lint_clean(ci_project: Path):
@@ -150,6 +158,8 @@ PLUGINS = {
     "archiveArtifacts": "workflow-basic-steps",
     "withCredentials": "credentials-binding",
     "usernamePassword": "credentials-binding",
+    "string(": "credentials-binding",
+    "readFile": "workflow-basic-steps",
     "timeout": "workflow-basic-steps",
     "timestamps": "timestamper",
     "disableConcurrentBuilds": "workflow-job",

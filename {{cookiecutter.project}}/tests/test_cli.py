@@ -11,7 +11,7 @@ from {{ cookiecutter.package }}.cli import main, stage_help, stage_names
 from {{ cookiecutter.package }}.stages.pipeline import DEFAULT_BRANCH_ONLY, ORDER
 
 CI_STAGES = [
-    "validate", "lint", "test", "repro", "model-tests", "loadtest", "compare", "report", "promote", "deploy"
+    "validate", "lint", "test", "repro", "model-tests", "loadtest", "compare", "promote", "deploy", "report"
 ]  # fmt: skip
 
 

@@ -391,6 +391,7 @@ def run_gitlab(
     jobs: Iterable[str] = (),
     state_dir: Path | None = None,
     cache_dir: Path | None = None,
+    needs: bool = True,
 ) -> GitlabRun:
     """Run the project's GitLab pipeline on `branch` with gitlab-ci-local, on the host, and report it.
 
@@ -399,7 +400,7 @@ def run_gitlab(
     UV_CACHE_DIR=<this machine's uv cache> (instead of the pipeline's per-job `.uv-cache`, which would
     download every wheel again) and QUIET_TOOLS; the template's uv is put first on the jobs' PATH.
     merge_request: run as a merge request pipeline from `branch` into `default_branch`.
-    jobs: run only these jobs (and what they need) instead of the whole pipeline.
+    jobs: run only these jobs (and, with `needs`, what they need) instead of the whole pipeline.
     state_dir: where gitlab-ci-local keeps job copies, artifacts and logs; default <project>/.gitlab-ci-local.
     cache_dir: where `cache:` is kept; pass the same folder to successive runs (each with its own state_dir,
     so each keeps its artifacts) to share their caches as pipelines of one GitLab project do. Default: the
@@ -428,7 +429,7 @@ def run_gitlab(
         command = (GITLAB_CI_LOCAL, *BASE_FLAGS, _state_flag(project, state), f"--home={state / 'home'}", *flags)
         jobs = list(jobs)
         if jobs:
-            command = (*command, "--needs", *jobs)
+            command = (*command, *(["--needs"] if needs else []), *jobs)
         if not plan.created:
             log = "workflow:rules: no pipeline for these variables (GitLab would create none); nothing ran\n"
             return GitlabRun(project, branch, command, 0, log, 0.0, plan, state)

@@ -237,7 +237,10 @@ def test_a_stage_without_results_reads_not_run_and_names_where_the_pipeline_stop
         "validate", "test", "repro", "model-tests", "loadtest", "compare", "promote", "deploy"
     ]  # fmt: skip
     nothing = build(Results(), CONTEXT)
-    assert nothing.parts[0].headline == "not run: the pipeline stopped at `validate` (no results)"
+    assert nothing.parts[0].headline == "not run: no results; the pipeline stopped before `validate`"
+    assert nothing.parts[1].headline == "not run: the pipeline stopped before `validate`"
+    assert nothing.title.endswith("stopped before validate: no results from it or from a stage before it")
+    assert nothing.verdict == "failed"
     elsewhere = build(Results(default_branch_only="in a GitHub pull request"), CONTEXT)
     assert {part.stage: part.status for part in elsewhere.parts}["deploy"] == "skipped"
 

@@ -12,6 +12,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
@@ -218,15 +219,24 @@ def _handler(forge: Forge) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def forge() -> Iterator[Forge]:
-    """A stand-in forge on a free 127.0.0.1 port, stopped after the test."""
+@contextmanager
+def serving() -> Iterator[Forge]:
+    """A stand-in forge on a free 127.0.0.1 port, stopped on leaving. The template's own CI tests start it
+    from this file too, for the report jobs of its GitHub and GitLab front-ends."""
     state = Forge(url="")
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     state.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def forge() -> Iterator[Forge]:
+    with serving() as state:
+        yield state

@@ -435,29 +435,31 @@ def build(results: Results, context: Context) -> Report:
     }
     parts: list[Part] = []
     stopped: str | None = None
+    how = "at"
     for stage, title in STAGES:
         part = found[stage]
         if part is None:
             if results.default_branch_only and stage in ("promote", "deploy"):
                 part = Part(stage, title, "skipped", f"skipped: {results.default_branch_only}")
             elif stopped:
-                part = Part(stage, title, "not run", f"not run: the pipeline stopped at `{stopped}`")
+                part = Part(stage, title, "not run", f"not run: the pipeline stopped {how} `{stopped}`")
             else:
-                stopped = stage
+                stopped, how = stage, "before"
                 part = Part(
-                    stage, title, "not run", f"not run: the pipeline stopped at `{stage}` (no results)"
+                    stage, title, "not run", f"not run: no results; the pipeline stopped before `{stage}`"
                 )
         elif part.status == "failed" and not stopped:
             stopped = stage
         parts.append(part)
-    return Report(context, *_verdict(parts, stopped), tuple(parts))
+    return Report(context, *_verdict(parts, stopped, how), tuple(parts))
 
 
-def _verdict(parts: list[Part], stopped: str | None) -> tuple[Status, str]:
+def _verdict(parts: list[Part], stopped: str | None, how: str) -> tuple[Status, str]:
     by_stage = {part.stage: part for part in parts}
+    if stopped and how == "before":
+        return "failed", f"stopped before {stopped}: no results from it or from a stage before it"
     if stopped:
-        part = by_stage[stopped]
-        return ("failed" if part.status == "failed" else "not run"), f"stopped at {stopped}: {part.headline}"
+        return "failed", f"stopped at {stopped}: {by_stage[stopped].headline}"
     outcome = [by_stage["compare"].headline]
     if by_stage["deploy"].status != "skipped":
         outcome.append(f"deployed {by_stage['deploy'].headline}")

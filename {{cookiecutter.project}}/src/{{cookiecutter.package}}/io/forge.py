@@ -1,5 +1,8 @@
 """The report as one comment on the pull request (GitHub) or merge request (GitLab), updated in place.
 
+REPORT_API_URL, when set, is the forge's REST API instead of the one the CI names (a proxy, a GitHub
+Enterprise or GitLab whose API is elsewhere, a stand-in forge in tests).
+
 Where to post is read from the CI environment (GitHub Actions, GitLab CI, or Jenkins with CHANGE_URL).
 Our comment is the one that carries the hidden marker AND is written by the token's own user, found on
 every page of comments; it is updated if found, created otherwise, and when several exist the oldest is
@@ -82,7 +85,7 @@ def thread_from_env(env: Mapping[str, str]) -> Thread | str:
         if not token:
             return "no REPORT_TOKEN (a masked CI/CD variable: CI_JOB_TOKEN cannot write notes)"
         built = env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or env.get("CI_COMMIT_SHA")
-        api = env["CI_API_V4_URL"].rstrip("/")
+        api = (env.get("REPORT_API_URL") or env["CI_API_V4_URL"]).rstrip("/")
         return Thread("gitlab", api, env["CI_PROJECT_ID"], env["CI_MERGE_REQUEST_IID"], token, built)
     if env.get("JENKINS_URL"):
         return _jenkins(env, token)
@@ -103,7 +106,7 @@ def _github_actions(env: Mapping[str, str], token: str) -> Thread | str:
         return "a pull request from a fork: its token cannot comment; the report is in the job summary"
     if not token:
         return "no GITHUB_TOKEN"
-    api = env.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
+    api = (env.get("REPORT_API_URL") or env.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/")
     return Thread("github", api, repository, number, token, head.get("sha"), GITHUB_ACTIONS_AUTHOR)
 
 
