@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import threading
 import xml.etree.ElementTree as ET
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from baking import DEFAULTS, project_env, run
+from baking import DEFAULTS, TEMPLATE, project_env, run
 from defects import DEFECTS
-from tools import UV
+from tools import UV, require
 
 # Every test here reads or copies the one default project a worker bakes and runs: keep them on one worker.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("default-project")]
@@ -104,3 +106,67 @@ def test_an_injected_defect_fails_its_model_test(default_project: Path, tmp_path
 
 def failing_cases(junit: Path) -> list:
     return [case for case in ET.parse(junit).getroot().iter("testcase") if case.find("failure") is not None]
+
+
+JENKINS_CSP = "sandbox; default-src 'none'; img-src 'self'; style-src 'self';"
+"""The Content-Security-Policy Jenkins serves archived and published HTML with (its default)."""
+BROWSER_OWN = ("google.com/", "googleapis.com/", "gstatic.com/", "/favicon.ico")
+"""Requests Chromium makes by itself (its clock, its favicon), whatever the page."""
+
+
+def open_in_chromium(page: bytes, screenshot: Path) -> tuple[list[str], list[str]]:
+    """(the URLs requested, the console's lines) for `page` served with Jenkins' CSP as
+    http://report.test/report.html, every request of headless Chromium going through a proxy here."""
+    (chromium,) = require("chromium", install="apt-get install chromium")
+    requests: list[str] = []
+
+    class Proxy(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # as the browser's proxy, the absolute URL is the path
+            requests.append(self.path)
+            found = self.path == "http://report.test/report.html"
+            body = page if found else b""
+            self.send_response(200 if found else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Security-Policy", JENKINS_CSP)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    with ThreadingHTTPServer(("127.0.0.1", 0), Proxy) as proxy:
+        threading.Thread(target=proxy.serve_forever, daemon=True).start()
+        browser = subprocess.run(
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--proxy-server=http://127.0.0.1:{proxy.server_address[1]}", "--proxy-bypass-list=<-loopback>",
+             "--enable-logging=stderr", "--v=0", "--window-size=1200,2400", f"--screenshot={screenshot}",
+             "http://report.test/report.html"],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        proxy.shutdown()
+    assert screenshot.is_file(), browser.stderr[-3000:]
+    console = [line for line in browser.stderr.splitlines() if ":CONSOLE" in line]
+    return [url for url in requests if not any(own in url for own in BROWSER_OWN)], console
+
+
+def test_the_html_report_renders_in_chromium_under_jenkins_csp_with_no_request(default_project: Path):
+    """`report` after repro (later stages "not run"): report.html opened in headless Chromium, served with
+    Jenkins' CSP. Nothing but the page is fetched, the console stays clean (a page with an inline style, a
+    script and an external image, checked the same way, is caught), and a screenshot is kept in
+    build/artifacts/."""
+    run([*UV_RUN, DEFAULTS["project"], "report"], default_project)
+    page = (default_project / "reports" / "report.html").read_bytes()
+    assert page.count(b"<svg") >= 3  # ROC, precision-recall, confusion matrix
+    artifacts = TEMPLATE / "build" / "artifacts"
+    artifacts.mkdir(parents=True, exist_ok=True)
+
+    requests, console = open_in_chromium(page, artifacts / "report.png")
+
+    assert (artifacts / "report.png").stat().st_size > 20_000  # a page with charts, not a blank one
+    assert console == []
+    assert requests == ["http://report.test/report.html"]
+    broken = page.replace(b"<body>", b"<body><style>h1{color:red}</style><script>console.log(1)</script>", 1)
+    _, console = open_in_chromium(broken, artifacts / "broken-report.png")
+    assert any("violates the following Content Security Policy directive" in line for line in console)

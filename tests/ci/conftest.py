@@ -5,7 +5,6 @@ Each front-end works on its own copy (a git clone), so runs never see each other
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,8 +12,16 @@ from typing import Any
 
 import pytest
 
-from baking import TEMPLATE, bake_into
-from ci.projects import clone, commit_params, free_port, git, set_aside_unit_tests, stop_local_service
+from baking import bake_into
+from ci.projects import (
+    clone,
+    commit_params,
+    free_port,
+    git,
+    set_aside_unit_tests,
+    start_standin_forge,
+    stop_local_service,
+)
 from defects import DEFECTS
 
 
@@ -74,13 +81,6 @@ def shuffled_labels_project(ci_project: Path, tmp_path_factory: pytest.TempPathF
 
 @pytest.fixture
 def standin_forge() -> Iterator[Any]:
-    """The generated project's STAND-IN forge (its tests/report/conftest.py: a local HTTP server speaking the
-    GitHub and GitLab REST endpoints the report uses, not GitHub nor GitLab) on a free 127.0.0.1 port."""
-    source = TEMPLATE / "{{cookiecutter.project}}" / "tests" / "report" / "conftest.py"
-    spec = importlib.util.spec_from_file_location("standin_forge", source)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    with module.serving() as forge:
+    """The generated project's STAND-IN forge on a free 127.0.0.1 port (see projects.start_standin_forge)."""
+    with start_standin_forge() as forge:
         yield forge

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from baking import project_env
+from baking import TEMPLATE, project_env
 from tools import QUIET_TOOLS
 
 
@@ -80,3 +85,18 @@ def stop_local_service(state: Path) -> None:
             except ProcessLookupError:
                 return
             time.sleep(0.1)
+
+
+@contextmanager
+def start_standin_forge() -> Iterator[Any]:
+    """The generated project's STAND-IN forge (its tests/report/conftest.py: a local HTTP server speaking the
+    GitHub and GitLab REST endpoints the report uses, not GitHub nor GitLab), on a free 127.0.0.1 port: one
+    definition, for the project's tests and for the report jobs of the CI front-ends here."""
+    source = TEMPLATE / "{{cookiecutter.project}}" / "tests" / "report" / "conftest.py"
+    spec = importlib.util.spec_from_file_location("standin_forge", source)
+    assert spec is not None
+    assert spec.loader is not None
+    module = sys.modules.setdefault(spec.name, importlib.util.module_from_spec(spec))
+    spec.loader.exec_module(module)  # registered first: its dataclasses look their module up
+    with module.serving() as forge:
+        yield forge

@@ -12,13 +12,16 @@ from __future__ import annotations
 import json
 import subprocess
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ci.definitions import PROJECT, default_branch_stages, project_stages, stage_commands
 from ci.github.runner import ActRun, head, require_act, run_act
-from ci.projects import ci_env, git
+from ci.projects import ci_env, git, start_standin_forge
 
 # Uploads in one job, downloads in the next, the way actions/upload-artifact and download-artifact v4
 # lay files out; the refs do not matter, the runner maps every ref of these actions to its stand-in.
@@ -189,9 +192,53 @@ def test_push_to_main_runs_every_stage_in_order_and_the_report_gets_the_artifact
     untouched(act_project)
 
 
+ACT_REPOSITORY = "nektos/act"
+"""What act names the repository (GITHUB_REPOSITORY) when the clone's origin is a local path."""
+
+
+@dataclass(frozen=True)
+class PullRequestRuns:
+    first: ActRun
+    second: ActRun
+    forge: Any
+    """The stand-in forge both runs posted to (see the standin_forge fixture)."""
+
+
+@pytest.fixture(scope="module")
+def pull_request_runs(act_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PullRequestRuns]:
+    """The workflow on a pull_request event, twice (a second push to the pull request), with its report
+    posted to the STAND-IN forge (a local server speaking GitHub's REST API, not GitHub) through
+    REPORT_API_URL, with the job's token (the stand-in's token for github-actions[bot])."""
+    sha, _ = head(act_project)
+    folder = tmp_path_factory.mktemp("act-pull-request")
+    with start_standin_forge() as forge:
+        forge.heads[f"github:{ACT_REPOSITORY}#1"] = sha
+        forge.add(f"github:{ACT_REPOSITORY}#1", "reviewer", "Looks good")
+        env = {**ci_env(), "REPORT_API_URL": f"{forge.url}/api/v3"}
+        runs = [
+            run_act(
+                act_project,
+                "pull_request",
+                branch="feature/act",
+                env=env,
+                folder=folder / attempt,
+                secrets={"GITHUB_TOKEN": "actions-token"},
+            )
+            for attempt in ("first", "second")
+        ]
+        for run in runs:
+            print(run.log)  # shown by pytest when a test fails
+        yield PullRequestRuns(*runs, forge)
+
+
+PULL_REQUEST = pytest.mark.xdist_group("act-pull-request")
+"""Tests that read the two pull-request runs above: on one worker, which runs them once."""
+
+
 @pytest.mark.slow
-def test_pull_request_runs_green(act_project: Path, tmp_path: Path):
-    run = run_workflow(act_project, "pull_request", tmp_path / "run", branch="feature/act")
+@PULL_REQUEST
+def test_pull_request_runs_green(act_project: Path, pull_request_runs: PullRequestRuns):
+    run = pull_request_runs.first
 
     assert run.returncode == 0, run.log[-4000:]
     gated = default_branch_stages(act_project)
@@ -233,36 +280,20 @@ def test_a_failing_unit_test_stops_the_pipeline_at_the_test_job(broken_project: 
 
 
 @pytest.mark.slow
-def test_a_pull_requests_report_is_one_comment_updated_in_place(act_project: Path, tmp_path: Path, standin_forge):
-    """The report job alone (act --job report: its downloads find nothing, every stage reads "not run") on a
-    pull_request event, twice, posting to the STAND-IN forge (a local server speaking GitHub's REST API,
-    not GitHub) with the job's token: the first run creates the comment, the second updates the same one."""
-    sha, _ = head(act_project)
-    env = {**ci_env(), "REPORT_API_URL": f"{standin_forge.url}/api/v3"}
-    secrets = {"GITHUB_TOKEN": "actions-token"}  # the stand-in's token for github-actions[bot]
-    runs = []
-    for attempt in ("first", "second"):
-        standin_forge.heads.update({f"github:{repository}#1": sha for repository in repositories(standin_forge)})
-        run = run_act(act_project, "pull_request", branch="feature/act", env=env, secrets=secrets,
-                      folder=tmp_path / attempt, job="report")  # fmt: skip
-        assert run.returncode == 0, run.log[-4000:]
-        runs.append(run)
-
-    [(thread, comments)] = [(name, items) for name, items in standin_forge.comments.items() if items]
-    assert thread.startswith("github:")
-    (comment,) = comments
-    assert comment["author"] == "github-actions[bot]"
-    assert comment["body"].startswith(f"## ❌ {PROJECT} pipeline: stopped before validate")
-    assert comment["body"].rstrip().endswith(f"<!-- {PROJECT}-report -->")
-    assert f"report: created comment {comment['id']} on " in runs[0].log
-    assert f"report: updated comment {comment['id']} on " in runs[1].log
-    assert ("PATCH", f"/api/v3/repos/{thread[7:].split('#')[0]}/issues/comments/{comment['id']}") in (
-        standin_forge.requests
-    )
-
-
-def repositories(forge) -> set[str]:
-    """The repositories the report job asked the stand-in about (act names the repository from the clone's
-    origin); before any request, the name act gives a clone of a local path."""
-    asked = {path.split("/")[4] + "/" + path.split("/")[5] for _, path in forge.requests if "/repos/" in path}
-    return asked or {"local/income-classifier"}
+@PULL_REQUEST
+def test_a_pull_requests_report_is_one_comment_updated_in_place(pull_request_runs: PullRequestRuns):
+    """The report job posted the report as a comment on the first run and updated the same comment on the
+    second, walking every page of the stand-in's comments (two a page)."""
+    forge, thread = pull_request_runs.forge, f"github:{ACT_REPOSITORY}#1"
+    assert pull_request_runs.second.returncode == 0, pull_request_runs.second.log[-4000:]
+    reviewer, ours = forge.comments[thread]
+    assert reviewer["author"] == "reviewer"
+    assert ours["author"] == "github-actions[bot]"
+    assert ours["body"].startswith(f"## ✅ {PROJECT} pipeline: ")
+    assert "| ⏭️ `promote` | skipped: in a GitHub pull request" in ours["body"]
+    assert ours["body"].rstrip().endswith(f"<!-- {PROJECT}-report -->")
+    assert f"report: created comment {ours['id']} on {ACT_REPOSITORY}#1" in pull_request_runs.first.log
+    assert f"report: updated comment {ours['id']} on {ACT_REPOSITORY}#1" in pull_request_runs.second.log
+    assert ("PATCH", f"/api/v3/repos/{ACT_REPOSITORY}/issues/comments/{ours['id']}") in forge.requests
+    # The job summary got the report too.
+    assert "pipeline: " in (pull_request_runs.second.artifact("report") / "report.md").read_text()

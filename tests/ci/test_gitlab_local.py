@@ -514,3 +514,43 @@ def test_a_clone_whose_origin_is_a_local_path_still_gets_a_gitlab_project_path(t
     assert (run.artifacts("make") / "out.txt").read_text().startswith("group/toy-clone branch=main ")
     assert "fallback" not in run.log
     untouched(clone)
+
+
+@pytest.mark.slow
+def test_a_merge_requests_report_is_one_note_updated_in_place(gitlab_project: Path, tmp_path: Path, standin_forge):
+    """The report job alone on a merge request pipeline, twice, posting to the STAND-IN forge (a local server
+    speaking GitLab's REST API, not GitLab) with the REPORT_TOKEN variable: a note created, then updated."""
+    sha = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=gitlab_project, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    standin_forge.heads["gitlab:42!1"] = sha
+    standin_forge.add("gitlab:42!1", "reviewer", "Looks good")
+    variables = {
+        **VARIABLES,
+        "CI_PROJECT_ID": "42",
+        "REPORT_TOKEN": "gitlab-token",  # the stand-in's token for report-bot
+        "REPORT_API_URL": f"{standin_forge.url}/api/v4",
+    }
+    runs = [
+        run_gitlab(
+            gitlab_project,
+            branch="feature/x",
+            merge_request=True,
+            variables=variables,
+            jobs=["report"],
+            needs=False,
+            state_dir=tmp_path / attempt,
+        )
+        for attempt in ("first", "second")
+    ]
+
+    for run in runs:
+        assert run.job_results()["report"] == "success", run.log[-4000:]
+    ours = [note for note in standin_forge.comments["gitlab:42!1"] if note["author"] == "report-bot"]
+    assert len(ours) == 1
+    assert ours[0]["body"].startswith(f"## ❌ {PROJECT} pipeline: stopped before validate")
+    assert f"report: created comment {ours[0]['id']} on 42!1" in "\n".join(runs[0].job_output()["report"])
+    assert f"report: updated comment {ours[0]['id']} on 42!1" in "\n".join(runs[1].job_output()["report"])
+    assert ("PUT", f"/api/v4/projects/42/merge_requests/1/notes/{ours[0]['id']}") in standin_forge.requests
+    assert (runs[1].artifacts("report") / "reports" / "report.html").is_file()
+    untouched(gitlab_project)

@@ -318,7 +318,6 @@ def run_act(
     workflow: str = "ci.yml",
     folder: Path | None = None,
     caches: Path | None = None,
-    job: str | None = None,
 ) -> ActRun:
     """Run `.github/workflows/<workflow>` of `project` for a push to, or a pull request from, `branch`.
 
@@ -328,7 +327,6 @@ def run_act(
     deleted afterwards: it holds the artifacts, the logs and, for failed jobs, their workspaces.
     caches: the cache stand-in's storage; pass the same folder to successive runs to carry their caches
     (as GitHub keeps them between workflow runs); `<folder>/caches` when None.
-    job: run only this job (act --job), not the jobs it needs.
     """
     if event not in EVENTS:
         raise ValueError(f"event must be one of {EVENTS}, not {event!r}")
@@ -385,7 +383,6 @@ def run_act(
         "--input-file",
         str(folder / "inputs.env"),
         "--no-cache-server",
-        *(["--job", job] if job else []),
     ]
     for platform in platforms(spec):
         command += ["--platform", platform]

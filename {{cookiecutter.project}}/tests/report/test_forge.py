@@ -238,9 +238,12 @@ def test_the_thread_comes_from_each_ci_environment(tmp_path: Path):
     [
         ({}, "not in CI"),
         ({"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "push"}, "not a pull request (push)"),
-        ({"GITLAB_CI": "true", "CI_COMMIT_SHA": "c0ffee"}, "not a merge request pipeline"),
         (
-            {"GITLAB_CI": "true", "CI_MERGE_REQUEST_IID": "7"},
+            {"CI_API_V4_URL": "https://gitlab.example/api/v4", "CI_COMMIT_SHA": "c0ffee"},
+            "not a merge request pipeline",
+        ),
+        (
+            {"CI_API_V4_URL": "https://gitlab.example/api/v4", "CI_MERGE_REQUEST_IID": "7"},
             "no REPORT_TOKEN (a masked CI/CD variable: CI_JOB_TOKEN cannot write notes)",
         ),
         ({"JENKINS_URL": "https://ci.example/", "BRANCH_NAME": "main"}, "not a change request build"),

@@ -79,7 +79,7 @@ def thread_from_env(env: Mapping[str, str]) -> Thread | str:
     token = env.get("REPORT_TOKEN", "")
     if env.get("GITHUB_ACTIONS") == "true":
         return _github_actions(env, env.get("GITHUB_TOKEN") or token)
-    if env.get("GITLAB_CI") == "true":
+    if env.get("CI_API_V4_URL"):  # GitLab CI (and gitlab-ci-local, which sets GITLAB_CI=false)
         if not env.get("CI_MERGE_REQUEST_IID"):
             return "not a merge request pipeline"
         if not token:
