@@ -122,6 +122,11 @@ def loadtest(p95_ms: float = 12) -> LoadTest:
     return LoadTest(stats=stats, slo=SLO, checks=tuple(check_slos(stats, SLO)))
 
 
+def deployment(outcome: str, after: str, strategy: str = "blue-green", **more) -> Deployment:
+    """From version 1 on the local target."""
+    return Deployment(outcome=outcome, target="local", strategy=strategy, before="1", after=after, **more)
+
+
 def passing() -> Results:
     return Results(
         validation=Validation(**VALID),
@@ -131,13 +136,8 @@ def passing() -> Results:
         loadtest=loadtest(),
         comparison=comparison("promote", CHAMPION),
         promotion=Promotion(version="2", promoted=True, reason="compare decided promote"),
-        deployment=Deployment(
-            outcome="deployed",
-            target="local",
-            strategy="blue-green",
-            before="1",
-            after="2",
-            steps=("v2 loaded beside v1", "smoke test: 8 golden records right", "v2 serves"),
+        deployment=deployment(
+            "deployed", "2", steps=("v2 loaded beside v1", "smoke test: 8 golden records right", "v2 serves")
         ),
         curves=(Curve("ROC curve (test set)", "fpr", "tpr", ((0, 0), (0.1, 0.7), (1, 1)), diagonal=True),),
     )
@@ -172,26 +172,17 @@ CASES = {
         passing(),
         comparison=comparison("keep", CHAMPION),
         promotion=Promotion(version="2", promoted=False, reason="compare decided keep"),
-        deployment=Deployment(
-            outcome="skipped",
-            target="local",
-            strategy="blue-green",
-            before="1",
-            after="1",
-            reasons=("compare decided keep",),
-        ),
+        deployment=deployment("skipped", "1", reasons=("compare decided keep",)),
     ),
     "slo-miss": lambda: replace(
         passing(), loadtest=loadtest(p95_ms=180), comparison=None, promotion=None, deployment=None
     ),
     "rolled-back": lambda: replace(
         passing(),
-        deployment=Deployment(
-            outcome="rolled_back",
-            target="local",
-            strategy="canary",
-            before="1",
-            after="1",
+        deployment=deployment(
+            "rolled_back",
+            "1",
+            "canary",
             steps=("canary v2 at share 0.3", "canary: error ratio 0.2 > 0.01"),
             reasons=("canary v2: error ratio 0.2 > 0.01: withdrawn",),
         ),

@@ -23,6 +23,38 @@ class LoadStats:
         return self.failures / self.requests if self.requests else 1.0
 
 
+def load_stats(entries: list[dict]) -> LoadStats:
+    """Every request of locust's final statistics (its --json-file: one entry per endpoint, response times
+    as {milliseconds, rounded: count}) as one LoadStats; percentiles as locust computes them."""
+    requests = sum(int(entry["num_requests"]) for entry in entries)
+    failures = sum(int(entry["num_failures"]) for entry in entries)
+    times: dict[float, int] = {}
+    for entry in entries:
+        for milliseconds, count in entry["response_times"].items():
+            times[float(milliseconds)] = times.get(float(milliseconds), 0) + int(count)
+    starts = [float(entry["start_time"]) for entry in entries]
+    ends = [float(entry["last_request_timestamp"] or entry["start_time"]) for entry in entries]
+    seconds = max(ends, default=0.0) - min(starts, default=0.0)
+
+    def percentile(share: float) -> float:
+        """The smallest response time that `share` of the requests did not exceed (0 without requests)."""
+        wanted, seen = share * sum(times.values()), 0
+        for milliseconds in sorted(times):
+            seen += times[milliseconds]
+            if seen >= wanted:
+                return milliseconds
+        return 0.0
+
+    return LoadStats(
+        requests=requests,
+        failures=failures,
+        rps=requests / seconds if seconds > 0 else 0.0,
+        p50_ms=percentile(0.50),
+        p95_ms=percentile(0.95),
+        p99_ms=percentile(0.99),
+    )
+
+
 @dataclass(frozen=True)
 class SloCheck:
     """One SLO against what was measured; message says how it was missed."""

@@ -8,7 +8,6 @@ locust's CSV stats and HTML report to reports/loadtest/ and the figures to repor
 from __future__ import annotations
 
 import argparse
-import csv
 import importlib.util
 import json
 import subprocess
@@ -20,7 +19,7 @@ from pathlib import Path
 from ..artefacts import LoadTest
 from ..config import Paths
 from ..core.payloads import sample_records
-from ..core.slo import LoadStats, check_slos
+from ..core.slo import LoadStats, check_slos, load_stats
 from ..errors import StageError, UserError
 from ..io.datasets import read_split
 from ..io.model_files import require_trained
@@ -32,7 +31,9 @@ READS = ("repro",)
 LOCUSTFILE = Path(__file__).resolve().parents[1] / "serving" / "locustfile.py"
 """Not imported here: importing locust monkey-patches the standard library (gevent)."""
 LOCUST_PREFIX = "locust"
-"""locust writes <prefix>_stats.csv, _stats_history.csv, _failures.csv and _exceptions.csv."""
+"""locust writes <prefix>_stats.csv, _stats_history.csv, _failures.csv and _exceptions.csv (every second,
+while it runs: the last write can miss the end of the run) and <prefix>.json (once, after it stopped: the
+figures the gate reads)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,7 +62,7 @@ def run(paths: Paths, url: str | None = None) -> None:
         payloads.write_text(json.dumps(records), encoding="utf-8")
         run_locust(target, payloads, paths.loadtest_reports, config)
 
-    stats = read_stats(paths.loadtest_reports / f"{LOCUST_PREFIX}_stats.csv")
+    stats = read_stats(paths.loadtest_reports / f"{LOCUST_PREFIX}.json")
     result = LoadTest(stats=stats, slo=config.slo, checks=tuple(check_slos(stats, config.slo)))
     result.write(paths.loadtest)
     print(
@@ -92,9 +93,10 @@ def run_locust(url: str, payloads: Path, reports: Path, config: LoadtestSettings
         "--users", str(config.users), "--spawn-rate", str(config.spawn_rate),
         "--run-time", f"{config.duration_s}s",
         "--stop-timeout", "5", "--csv", str(reports / LOCUST_PREFIX), "--html", str(reports / "report.html"),
-        "--only-summary", "--loglevel", "WARNING",
+        "--json-file", str(reports / LOCUST_PREFIX), "--only-summary", "--loglevel", "WARNING",
     ]  # fmt: skip
     env = {**environment(), "LOADTEST_PAYLOADS": str(payloads)}
+    (reports / f"{LOCUST_PREFIX}.json").unlink(missing_ok=True)  # never the figures of an earlier run
     try:
         # locust exits 1 when any request failed; the SLOs judge that, so its exit code is not used.
         subprocess.run(
@@ -105,23 +107,11 @@ def run_locust(url: str, payloads: Path, reports: Path, config: LoadtestSettings
 
 
 def read_stats(path: Path) -> LoadStats:
-    """The Aggregated row of locust's stats CSV."""
-    if not path.is_file():
-        raise UserError(f"{path}: locust wrote no statistics; see its output above")
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = {row["Name"]: row for row in csv.DictReader(handle)}
-    total = rows.get("Aggregated")
-    if total is None:
-        raise UserError(f"{path}: no Aggregated row")
-    return LoadStats(
-        requests=int(total["Request Count"]),
-        failures=int(total["Failure Count"]),
-        rps=float(total["Requests/s"]),
-        p50_ms=_number(total["50%"]),
-        p95_ms=_number(total["95%"]),
-        p99_ms=_number(total["99%"]),
-    )
-
-
-def _number(text: str) -> float:
-    return float(text) if text not in ("", "N/A") else 0.0
+    """locust's final statistics (--json-file), every endpoint together."""
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"{path}: locust wrote no statistics; see its output above") from None
+    except (OSError, ValueError) as error:
+        raise UserError(f"{path}: locust's statistics cannot be read ({error})") from None
+    return load_stats(entries)
