@@ -14,7 +14,7 @@ import pytest
 from baking import TEMPLATE
 from ci.definitions import PROJECT, default_branch_stages, project_stages, stage_commands
 from ci.jenkins.runner import JenkinsRun, lint_jenkinsfiles, run_jenkinsfile
-from ci.projects import ci_env, clone
+from ci.projects import ci_env, clone, start_standin_forge
 
 UV_DIR = str(Path(sys.executable).parent)  # the template's pinned uv, first on the agent's PATH
 
@@ -23,9 +23,9 @@ def agent_env() -> dict[str, str]:
     return {**ci_env(), "PATH": f"{UV_DIR}{os.pathsep}{os.environ['PATH']}"}
 
 
-def build(project: Path, workdir: Path, **kwargs) -> JenkinsRun:
+def build(project: Path, workdir: Path, env: dict[str, str] | None = None, **kwargs) -> JenkinsRun:
     checkout = clone(project, workdir)
-    return run_jenkinsfile(checkout / "Jenkinsfile", checkout, env=agent_env(), **kwargs)
+    return run_jenkinsfile(checkout / "Jenkinsfile", checkout, env={**agent_env(), **(env or {})}, **kwargs)
 
 
 def statuses(run: JenkinsRun) -> dict[str, str]:
@@ -89,8 +89,25 @@ def test_a_change_request_compares_against_mains_champion_and_never_promotes(
 ):
     assert main_build.result == "SUCCESS", main_build.log[-4000:]
     saved = (job_caches / "main" / "mlflow-store" / "mlflow.db").read_bytes()
-    run = build(ci_project, tmp_path / "ws", branch="feature/x", change_id="7", cache_dir=job_caches)
+    # The change request is a GitHub pull request; its report goes to the STAND-IN forge (a local server
+    # speaking GitHub's REST API, not GitHub) with the job's secret-text credential.
+    with start_standin_forge() as forge:
+        forge.heads["github:acme/income#7"] = "0" * 40
+        env = {
+            "CHANGE_URL": "https://github.com/acme/income/pull/7",
+            "REPORT_CREDENTIALS_ID": "report-token",
+            "REPORT_API_URL": f"{forge.url}/api/v3",
+        }
+        credentials = {"report-token": {"type": "string", "secret": "jenkins-token"}}
+        run = build(ci_project, tmp_path / "ws", env=env, branch="feature/x", change_id="7", cache_dir=job_caches,
+                    credentials=credentials)  # fmt: skip
     assert run.result == "SUCCESS", run.log[-4000:]
+    (comment,) = forge.comments["github:acme/income#7"]
+    assert comment["author"] == "jenkins-bot"  # the token's own login, from GET /user
+    assert comment["body"].startswith(f"## ✅ {PROJECT} pipeline: ")
+    assert f"report: created comment {comment['id']} on acme/income#7" in run.log
+    assert "jenkins-token" not in run.log
+    assert run.report["description"] == comment["body"].splitlines()[0].removeprefix("## ")
     gated = default_branch_stages(ci_project)
     assert stage_commands(run.sh_commands(), PROJECT) == [s for s in project_stages(ci_project) if s not in gated]
     assert statuses(run)["Promote"] == "skipped (when)"

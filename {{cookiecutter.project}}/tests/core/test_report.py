@@ -255,7 +255,7 @@ def test_a_long_report_is_cut_under_the_limit_with_a_note():
 def test_the_html_report_is_self_contained_with_svg_charts():
     html = to_html(build(passing(), CONTEXT))
     assert html.startswith("<!DOCTYPE html>")
-    assert html.count("<svg") == 4  # confusion matrix, ROC curve, latency against SLOs, per-slice deltas
+    assert html.count("<svg") == 5  # per-slice scores, confusion matrix, ROC curve, latency, per-slice deltas
     for forbidden in ("<script", "<style", "style=", "<link", "<img", "src=", "@import"):
         assert forbidden not in html
     assert "http://www.w3.org/2000/svg" in html  # the SVG namespace: an identifier, never fetched

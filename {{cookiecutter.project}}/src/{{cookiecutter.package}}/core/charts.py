@@ -31,6 +31,8 @@ class Bars:
     labels: tuple[str, ...]
     series: tuple[Series, ...]
     limits: Series | None = None
+    in_markdown: bool = True
+    """False: drawn in the HTML report only (its numbers are in a table of the Markdown already)."""
 
 
 @dataclass(frozen=True)

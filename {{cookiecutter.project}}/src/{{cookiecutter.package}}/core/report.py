@@ -240,6 +240,15 @@ def training_part(evaluation: Evaluation, curves: tuple[Curve, ...] = ()) -> Par
                 f"Per `{column}`:",
             )
         )
+        blocks.append(
+            Bars(
+                f"{primary} per {column} (test set)",
+                primary,
+                tuple(segments),
+                (Series(primary, tuple(float(scores.get(primary, 0.0)) for scores in segments.values())),),
+                in_markdown=False,
+            )
+        )
     confusion = evaluation.confusion
     blocks.append(
         Matrix(
@@ -497,6 +506,8 @@ def block_markdown(block: Block) -> str:
         items = "\n".join(f"- {item}" for item in block.items)
         return f"{block.caption}\n\n{items}" if block.caption else items
     if isinstance(block, Bars):
+        if not block.in_markdown:
+            return ""
         headers, rows = table_rows(block)
         return f"{mermaid(block)}\n\n{markdown_table(headers, rows)}"
     if isinstance(block, Matrix):
