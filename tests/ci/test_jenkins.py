@@ -177,6 +177,7 @@ PLUGINS = {
     "usernamePassword": "credentials-binding",
     "string(": "credentials-binding",
     "readFile": "workflow-basic-steps",
+    "fileExists": "workflow-basic-steps",
     "timeout": "workflow-basic-steps",
     "timestamps": "timestamper",
     "disableConcurrentBuilds": "workflow-job",

@@ -278,6 +278,11 @@ class Steps {
         Check.args('string', a, keys, keys)
     }
 
+    boolean fileExists(String file) {
+        c.step('fileExists', [file: file])
+        new File(c.workspace, file).exists()
+    }
+
     /** The workspace file's text, as Jenkins' readFile (UTF-8). */
     String readFile(String file) {
         c.step('readFile', [file: file])
@@ -416,6 +421,9 @@ class Controller {
         env.WORKSPACE = this.workspace.path
         env.putIfAbsent('BUILD_NUMBER', '1')
         env.putIfAbsent('JOB_NAME', "${this.workspace.name}/${env.BRANCH_NAME}".toString())
+        // As a controller sets them (an address nothing here serves: the harness has no web interface).
+        env.putIfAbsent('JENKINS_URL', 'http://jenkins.invalid/')
+        env.putIfAbsent('BUILD_URL', "${env.JENKINS_URL}job/${env.JOB_NAME}/${env.BUILD_NUMBER}/".toString())
     }
 
     static def callWith(Closure body, Object delegate) {
