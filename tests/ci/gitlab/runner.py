@@ -435,6 +435,16 @@ def run_gitlab(
             return GitlabRun(project, branch, command, 0, log, 0.0, plan, state)
         started = time.monotonic()
         returncode, log = _run(command, project, _clean_env(bin_dir), timeout)
+        # GitLab runs a `when: always` job once every job before it ended, failed or skipped; gitlab-ci-local
+        # waits for the jobs a failure skipped as if they could still finish, and leaves it "not run". Those
+        # jobs run alone afterwards, in the same state dir (with the artifacts the finished jobs left), as
+        # GitLab would have run them.
+        ran = {match.group(2) for match in map(_SUMMARY.match, log.splitlines()) if match}
+        pending = [name for name, job in plan.jobs.items() if job["when"] == "always" and name not in ran]
+        if pending and not jobs and returncode != TIMED_OUT:
+            remaining = max(timeout - (time.monotonic() - started), 60)
+            _, more = _run((*command, *pending), project, _clean_env(bin_dir), int(remaining))
+            log = f"{log}\n[runner] when: always, after the pipeline stopped: {', '.join(pending)}\n{more}"
         seconds = round(time.monotonic() - started, 1)
         return GitlabRun(project, branch, command, returncode, log, seconds, plan, state)
     finally:
