@@ -77,7 +77,7 @@ def test_reports_are_published(main_build: JenkinsRun):
     # The report ran last, in the pipeline's post (so also after a failed stage), one at a time per branch or
     # change request, and its verdict is the build's description.
     (lock,) = [step for step in main_build.steps_of("lock") if step["stage"] is None]
-    assert lock["args"] == {"resource": "report-main"}
+    assert lock["args"] == {"resource": "report-ws/main"}  # JOB_NAME, as the harness names it: <workspace>/<branch>
     assert main_build.sh_commands()[-1] == f"uv run --no-sync {PROJECT} report"
     assert main_build.report["description"].startswith(f"✅ {PROJECT} pipeline: 🥇 first")
     assert "report: not posted: not a change request build" in main_build.log

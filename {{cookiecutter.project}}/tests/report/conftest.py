@@ -40,6 +40,8 @@ class Fault:
     count: int = 1
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0
+    body: str | None = None
+    """The answer's body as is (default: a JSON message)."""
 
 
 @dataclass
@@ -86,6 +88,15 @@ def _handler(forge: Forge) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
+        def _send_raw(self, status: int, data: bytes, headers: dict[str, str]) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(data)))
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(data)
+
         def _user(self) -> str | None:
             auth = self.headers.get("Authorization", "")
             token = self.headers.get("PRIVATE-TOKEN") or re.sub(r"^(token|Bearer) ", "", auth)
@@ -113,6 +124,8 @@ def _handler(forge: Forge) -> type[BaseHTTPRequestHandler]:
                 if fault.count > 0 and fault.method == method and re.fullmatch(fault.path, url.path):
                     fault.count -= 1
                     time.sleep(fault.delay_s)
+                    if fault.body is not None:
+                        return self._send_raw(fault.status, fault.body.encode(), fault.headers)
                     return self._send(
                         fault.status, {"message": f"stand-in fault {fault.status}"}, fault.headers
                     )

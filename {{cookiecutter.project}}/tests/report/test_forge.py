@@ -4,6 +4,7 @@ HTTP server speaking the GitHub and GitLab endpoints used, two comments a page):
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -209,6 +210,15 @@ def github_event(tmp_path: Path, head_repo: str = "acme/income") -> dict[str, st
     }
 
 
+def test_a_bad_api_url_or_an_answer_that_is_not_json_is_one_line(forge, side):
+    thread, _, _ = side
+    with pytest.raises(posting.ForgeError, match=r"unknown url type"):
+        upsert(replace(thread, api="forge.example/api"), "report", MARKER, no_sleep)
+    forge.fail("GET", ".*/(comments|notes)", 200, body="<html>sign in</html>")
+    with pytest.raises(posting.ForgeError, match=r"^GET /api/v\d/.*: Expecting value"):
+        upsert(thread, "report", MARKER, no_sleep)
+
+
 def test_the_thread_comes_from_each_ci_environment(tmp_path: Path):
     assert thread_from_env(github_event(tmp_path)) == Thread(
         "github", "https://api.github.example", "acme/income", "7", "actions-token", "c0ffee", BOT
@@ -224,6 +234,11 @@ def test_the_thread_comes_from_each_ci_environment(tmp_path: Path):
     assert thread_from_env(gitlab_env) == Thread(
         "gitlab", "https://gitlab.example/api/v4", "42", "7", "gitlab-token", "c0ffee"
     )
+    # A fork's merge request: the pipeline runs in the fork, the merge request is the target project's.
+    fork = thread_from_env({**gitlab_env, "CI_PROJECT_ID": "99", "CI_MERGE_REQUEST_PROJECT_ID": "42"})
+    assert fork.project == "42"
+    # On GitHub, a REPORT_TOKEN (a person's or an app's) finds its own login through GET /user.
+    assert thread_from_env({**github_event(tmp_path), "REPORT_TOKEN": "jenkins-token"}).author is None
     jenkins = {"JENKINS_URL": "https://ci.example/", "CHANGE_ID": "7", "REPORT_TOKEN": "t"}
     assert thread_from_env({**jenkins, "CHANGE_URL": "https://github.com/acme/income/pull/7"}) == Thread(
         "github", "https://api.github.com", "acme/income", "7", "t"

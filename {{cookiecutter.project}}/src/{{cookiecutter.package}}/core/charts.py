@@ -73,7 +73,11 @@ def _range(values: list[float]) -> tuple[float, float]:
 
 
 def _number(value: float) -> str:
-    return f"{value:.4g}"
+    """Fixed-point, trailing zeros dropped: Mermaid reads no exponent (1e-05), nor nan or inf (drawn as 0)."""
+    if not math.isfinite(value):
+        return "0"
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def mermaid(chart: Bars) -> str:
@@ -92,6 +96,9 @@ def mermaid(chart: Bars) -> str:
     ]
     if chart.limits:
         lines.append(f"    line [{', '.join(_number(value) for value in chart.limits.values)}]")
+    elif low < 0:
+        # Mermaid draws every bar up from the axis' bottom, not from zero: a line at zero tells the sign.
+        lines.append(f"    line [{', '.join('0' for _ in chart.labels)}]")
     return "\n".join([*lines, "```"])
 
 

@@ -563,14 +563,12 @@ def to_markdown(report: Report, limit: int = MARKDOWN_LIMIT) -> str:
             + "\n"
         )
 
+    note = "Details cut to keep this comment under GitHub's size limit: see the HTML report (report.html)."
     text = render()
-    while len(text) > limit:
-        longest = max(range(len(parts)), key=lambda i: len(part_markdown(parts[i])))
-        if not parts[longest].blocks:
-            break
-        note = (
-            "Details cut to keep this comment under GitHub's size limit: see the HTML report (report.html)."
-        )
+    uncut = [i for i, part in enumerate(parts) if part.blocks]
+    while len(text) > limit and uncut:
+        longest = max(uncut, key=lambda i: len(part_markdown(parts[i])))
+        uncut.remove(longest)
         parts[longest] = replace(parts[longest], blocks=(note,))
         text = render()
     return text if len(text) <= limit else text[: limit - 40] + "\n\n(cut at the size limit)\n"

@@ -14,6 +14,7 @@ Standard library only: urllib against the forges' REST APIs (GitHub v3, GitLab v
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import time
@@ -78,7 +79,7 @@ def thread_from_env(env: Mapping[str, str]) -> Thread | str:
     """The pull/merge request this CI run belongs to, or why nothing is posted (one line)."""
     token = env.get("REPORT_TOKEN", "")
     if env.get("GITHUB_ACTIONS") == "true":
-        return _github_actions(env, env.get("GITHUB_TOKEN") or token)
+        return _github_actions(env, token)
     if env.get("CI_API_V4_URL"):  # GitLab CI (and gitlab-ci-local, which sets GITLAB_CI=false)
         if not env.get("CI_MERGE_REQUEST_IID"):
             return "not a merge request pipeline"
@@ -86,13 +87,15 @@ def thread_from_env(env: Mapping[str, str]) -> Thread | str:
             return "no REPORT_TOKEN (a masked CI/CD variable: CI_JOB_TOKEN cannot write notes)"
         built = env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or env.get("CI_COMMIT_SHA")
         api = (env.get("REPORT_API_URL") or env["CI_API_V4_URL"]).rstrip("/")
-        return Thread("gitlab", api, env["CI_PROJECT_ID"], env["CI_MERGE_REQUEST_IID"], token, built)
+        # The merge request's own project: a pipeline of a fork's merge request runs in the fork.
+        project = env.get("CI_MERGE_REQUEST_PROJECT_ID") or env["CI_PROJECT_ID"]
+        return Thread("gitlab", api, project, env["CI_MERGE_REQUEST_IID"], token, built)
     if env.get("JENKINS_URL"):
         return _jenkins(env, token)
     return "not in CI"
 
 
-def _github_actions(env: Mapping[str, str], token: str) -> Thread | str:
+def _github_actions(env: Mapping[str, str], report_token: str) -> Thread | str:
     if not env.get("GITHUB_EVENT_NAME", "").startswith("pull_request"):
         return f"not a pull request ({env.get('GITHUB_EVENT_NAME', 'no event')})"
     try:
@@ -104,10 +107,13 @@ def _github_actions(env: Mapping[str, str], token: str) -> Thread | str:
     repository = env.get("GITHUB_REPOSITORY", "")
     if (head.get("repo") or {}).get("full_name", repository) != repository:
         return "a pull request from a fork: its token cannot comment; the report is in the job summary"
+    token = report_token or env.get("GITHUB_TOKEN", "")
     if not token:
         return "no GITHUB_TOKEN"
     api = (env.get("REPORT_API_URL") or env.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/")
-    return Thread("github", api, repository, number, token, head.get("sha"), GITHUB_ACTIONS_AUTHOR)
+    # The job's token comments as github-actions[bot] and may not read GET /user; any other token may.
+    author = None if report_token else GITHUB_ACTIONS_AUTHOR
+    return Thread("github", api, repository, number, token, head.get("sha"), author)
 
 
 def _jenkins(env: Mapping[str, str], token: str) -> Thread | str:
@@ -156,8 +162,8 @@ class Api:
         headers = {**self.headers(), "User-Agent": "pipeline-report", "Content-Type": "application/json"}
         shown = f"{method} {urllib.parse.urlsplit(url).path}"
         for attempt in range(1, ATTEMPTS + 1):
-            request = urllib.request.Request(url, data=data, method=method, headers=headers)
             try:
+                request = urllib.request.Request(url, data=data, method=method, headers=headers)
                 with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
                     text = response.read().decode("utf-8")
                     return (json.loads(text) if text.strip() else None), dict(response.headers)
@@ -173,11 +179,13 @@ class Api:
                         f"{shown}: {error.code} {error.reason}{answer}{_hint(error.code)}"
                     ) from None
                 self.sleep(wait)
-            except (urllib.error.URLError, TimeoutError, OSError) as error:
+            except (urllib.error.URLError, TimeoutError, OSError, http.client.HTTPException) as error:
                 reason = getattr(error, "reason", error)
                 if attempt == ATTEMPTS:
                     raise ForgeError(f"{shown}: no answer ({reason})") from None
                 self.sleep(2.0 * attempt)
+            except ValueError as error:  # a URL without a scheme, an answer that is not JSON
+                raise ForgeError(f"{shown}: {error}") from None
         raise AssertionError("unreachable")
 
     def pages(self, url: str) -> list[Any]:
@@ -207,7 +215,7 @@ def _retry_after(error: urllib.error.HTTPError) -> float | None:
         seconds = float(value)
     except ValueError:
         seconds = 5.0
-    return seconds if seconds <= MAX_RETRY_AFTER_S else None
+    return max(seconds, 0.0) if seconds <= MAX_RETRY_AFTER_S else None
 
 
 def _hint(code: int) -> str:
@@ -285,6 +293,10 @@ def upsert(thread: Thread, body: str, marker: str, sleep: Sleep = time.sleep) ->
     text = f"{body.rstrip()}\n\n{marker}\n"
     if keep is None:
         created, _ = api.call("POST", urls["create"], {"body": text})
+        if not isinstance(created, dict) or "id" not in created:
+            raise ForgeError(
+                f"POST {urllib.parse.urlsplit(urls['create']).path}: the answer names no comment"
+            )
         return f"created comment {created['id']} on {thread.name}"
     api.call("PATCH" if thread.forge == "github" else "PUT", f"{urls['one']}{keep}", {"body": text})
     for duplicate in duplicates:
