@@ -155,6 +155,14 @@ def docker_registry(folder: Path, readonly: bool = False) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
+def registry(podman: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One docker-registry for the module, as a project has one: each push after the first sends only the
+    layers the registry does not hold yet (the model's), as successive deploys of a project do."""
+    with docker_registry(tmp_path_factory.mktemp("registry")) as place:
+        yield place
+
+
+@pytest.fixture(scope="module")
 def promoted(default_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the default project (repro done) with version 1 compared (`first`) and promoted."""
     project = tmp_path_factory.mktemp("deployment") / PROJECT
@@ -183,28 +191,29 @@ def deploy_env(place: str) -> dict[str, str]:
     }
 
 
-def test_the_image_is_built_pushed_pulled_and_serves(project: Path, base_image: str, podman: str, tmp_path: Path):
+def test_the_image_is_built_pushed_pulled_and_serves(
+    project: Path, base_image: str, podman: str, registry: str, tmp_path: Path
+):
     """As in a CI deploy job, which gets the store from promote but no training outputs: the image bakes in
     the promoted version exported from the registry."""
     set_params(project, image={"push": True, "base": base_image})
     shutil.rmtree(project / "models")
-    with docker_registry(tmp_path / "registry") as place:
-        deployed = run([*CLI, "deploy"], project, env=deploy_env(place), timeout=900)
-        report = json.loads((project / "reports" / "deploy.json").read_text())
-        commit = git(project, "rev-parse", "HEAD")[:12]
-        assert report["image"] == f"{place}/{PROJECT}:{commit}-v1"
-        assert report["digest"].startswith("sha256:")
-        assert f"{place}/{PROJECT}:champion -> {report['image']}" in deployed.stdout
+    deployed = run([*CLI, "deploy"], project, env=deploy_env(registry), timeout=900)
+    report = json.loads((project / "reports" / "deploy.json").read_text())
+    commit = git(project, "rev-parse", "HEAD")[:12]
+    assert report["image"] == f"{registry}/{PROJECT}:{commit}-v1"
+    assert report["digest"].startswith("sha256:")
+    assert f"{registry}/{PROJECT}:champion -> {report['image']}" in deployed.stdout
 
-        inspected = subprocess.run(
-            ["skopeo", "inspect", "--tls-verify=false", f"docker://{place}/{PROJECT}:champion"],
-            capture_output=True, text=True, check=True,
-        )  # fmt: skip
-        assert json.loads(inspected.stdout)["Digest"] == report["digest"]
+    inspected = subprocess.run(
+        ["skopeo", "inspect", "--tls-verify=false", f"docker://{registry}/{PROJECT}:champion"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert json.loads(inspected.stdout)["Digest"] == report["digest"]
 
-        pulled = f"{place}/{PROJECT}:champion"
-        subprocess.run([podman, "rmi", "-f", report["image"], pulled], capture_output=True, check=False)
-        subprocess.run([podman, "pull", "-q", "--tls-verify=false", pulled], capture_output=True, check=True)
+    pulled = f"{registry}/{PROJECT}:champion"
+    subprocess.run([podman, "rmi", "-f", report["image"], pulled], capture_output=True, check=False)
+    subprocess.run([podman, "pull", "-q", "--tls-verify=false", pulled], capture_output=True, check=True)
     port, name = free_port(), f"{PROJECT}-{tmp_path.name}"
     started = subprocess.run(
         [podman, "run", "-d", "--rm", "--name", name, "-p", f"127.0.0.1:{port}:8000", pulled],
@@ -293,7 +302,9 @@ def test_the_local_target_leaves_the_kubernetes_files_out(bake: Bake):
 
 
 @pytest.fixture
-def on_kubernetes(project: Path, kubernetes_files: Path, base_image: str, tmp_path: Path) -> Iterator[dict[str, str]]:
+def on_kubernetes(
+    project: Path, kubernetes_files: Path, base_image: str, registry: str, tmp_path: Path
+) -> Iterator[dict[str, str]]:
     """The project switched to the kubernetes target (rolling), a stand-in kubectl first on PATH, and a real
     `serve` of the champion where the rollout's smoke test looks (deploy.kubernetes.url); its environment."""
     shutil.copytree(kubernetes_files / "deploy" / "kubernetes", project / "deploy" / "kubernetes")
@@ -315,14 +326,13 @@ def on_kubernetes(project: Path, kubernetes_files: Path, base_image: str, tmp_pa
     )  # fmt: skip
     try:
         assert wait_for(f"{url}/ready", 120)[0] == 200
-        with docker_registry(tmp_path / "registry") as place:
-            yield {
-                **deploy_env(place),
-                "PATH": f"{bin_dir}{os.pathsep}{env['PATH']}",
-                "KUBECTL_REAL": kubectl,
-                "KUBECTL_STANDIN_STATE": str(tmp_path / "cluster.json"),
-                "KUBECTL_STANDIN_LOG": str(tmp_path / "kubectl.jsonl"),
-            }
+        yield {
+            **deploy_env(registry),
+            "PATH": f"{bin_dir}{os.pathsep}{env['PATH']}",
+            "KUBECTL_REAL": kubectl,
+            "KUBECTL_STANDIN_STATE": str(tmp_path / "cluster.json"),
+            "KUBECTL_STANDIN_LOG": str(tmp_path / "kubectl.jsonl"),
+        }
     finally:
         stop_group(serve)
 

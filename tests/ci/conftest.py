@@ -21,6 +21,7 @@ from ci.projects import (
     set_aside_unit_tests,
     start_standin_forge,
     stop_local_service,
+    widen_latency_slos,
 )
 from defects import DEFECTS
 
@@ -34,7 +35,11 @@ def ci_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
     The local deploy target's service, which the deploy jobs of pipelines on main start or update, listens
     on a free port with its state in a folder of this session (as on a runner: outside the job workspaces);
-    every run of this worker deploys to it, and it is stopped when the session ends."""
+    every run of this worker deploys to it, and it is stopped when the session ends.
+
+    Its latency SLOs are four times wider: a front-end run's load test shares two cores with the other
+    worker's runs (p99 went from ~25 ms to 180 ms once); the SLO gate itself is made to fail in the
+    project's own tests (tests/stages/test_loadtest.py)."""
     project = bake_into(tmp_path_factory.mktemp("ci"))
     set_aside_unit_tests(project)
     git(project, "add", "-A")
@@ -42,6 +47,7 @@ def ci_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     state = tmp_path_factory.mktemp("deployed")
     commit_params(project, "The local service: a free port, its state outside the workspace",
                   port=free_port(), state_dir=state)  # fmt: skip
+    widen_latency_slos(project, factor=4)
     yield project
     stop_local_service(state)
 

@@ -19,9 +19,11 @@ from typing import Any
 
 import pytest
 
+from baking import project_env
 from ci.definitions import PROJECT, default_branch_stages, project_stages, stage_commands
 from ci.github.runner import ActRun, head, require_act, run_act
-from ci.projects import ci_env, git, start_standin_forge
+from ci.projects import ci_env, clone, git, start_standin_forge
+from tools import UV
 
 # Uploads in one job, downloads in the next, the way actions/upload-artifact and download-artifact v4
 # lay files out; the refs do not matter, the runner maps every ref of these actions to its stand-in.
@@ -198,47 +200,64 @@ ACT_REPOSITORY = "nektos/act"
 
 @dataclass(frozen=True)
 class PullRequestRuns:
-    first: ActRun
-    second: ActRun
+    earlier: subprocess.CompletedProcess[str]
+    """The report step of an earlier run on this pull request, run as the workflow runs it (see below)."""
+    run: ActRun
     forge: Any
-    """The stand-in forge both runs posted to (see the standin_forge fixture)."""
+    """The stand-in forge both posted to (see the standin_forge fixture)."""
+
+
+def earlier_report(project: Path, folder: Path, sha: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`<project> report` in a clone, with the environment the workflow's report step has on a pull_request
+    event (GITHUB_ACTIONS, the event file, the job's token): the comment an earlier push's run left. It has
+    no results yet, so it reads "stopped before validate"; the act run replaces it."""
+    copy = clone(project, folder / project.name)
+    event = folder / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 1, "head": {"sha": sha}}}))
+    github = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_REPOSITORY": ACT_REPOSITORY,
+        "GITHUB_TOKEN": "actions-token",  # the stand-in's token for github-actions[bot]
+    }
+    command = [UV, "run", "--locked", PROJECT, "report", "--strict"]  # syncs this worker's venv if new
+    return subprocess.run(command, cwd=copy, env={**project_env(), **env, **github}, capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")
 def pull_request_runs(act_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PullRequestRuns]:
-    """The workflow on a pull_request event, twice (a second push to the pull request), with its report
-    posted to the STAND-IN forge (a local server speaking GitHub's REST API, not GitHub) through
-    REPORT_API_URL, with the job's token (the stand-in's token for github-actions[bot])."""
+    """The workflow on a pull_request event, its report posted to the STAND-IN forge (a local server speaking
+    GitHub's REST API, not GitHub) through REPORT_API_URL, with the job's token (the stand-in's token for
+    github-actions[bot]). The pull request already has a reviewer's comment and the report of an earlier
+    push, which the report step created: the run must update that comment, not add one."""
     sha, _ = head(act_project)
     folder = tmp_path_factory.mktemp("act-pull-request")
     with start_standin_forge() as forge:
         forge.heads[f"github:{ACT_REPOSITORY}#1"] = sha
         forge.add(f"github:{ACT_REPOSITORY}#1", "reviewer", "Looks good")
         env = {**ci_env(), "REPORT_API_URL": f"{forge.url}/api/v3"}
-        runs = [
-            run_act(
-                act_project,
-                "pull_request",
-                branch="feature/act",
-                env=env,
-                folder=folder / attempt,
-                secrets={"GITHUB_TOKEN": "actions-token"},
-            )
-            for attempt in ("first", "second")
-        ]
-        for run in runs:
-            print(run.log)  # shown by pytest when a test fails
-        yield PullRequestRuns(*runs, forge)
+        earlier = earlier_report(act_project, folder / "earlier", sha, env)
+        run = run_act(
+            act_project,
+            "pull_request",
+            branch="feature/act",
+            env=env,
+            folder=folder / "run",
+            secrets={"GITHUB_TOKEN": "actions-token"},
+        )
+        print(earlier.stdout, earlier.stderr, run.log)  # shown by pytest when a test fails
+        yield PullRequestRuns(earlier, run, forge)
 
 
 PULL_REQUEST = pytest.mark.xdist_group("act-pull-request")
-"""Tests that read the two pull-request runs above: on one worker, which runs them once."""
+"""Tests that read the pull-request run above: on one worker, which runs it once."""
 
 
 @pytest.mark.slow
 @PULL_REQUEST
 def test_pull_request_runs_green(act_project: Path, pull_request_runs: PullRequestRuns):
-    run = pull_request_runs.first
+    run = pull_request_runs.run
 
     assert run.returncode == 0, run.log[-4000:]
     gated = default_branch_stages(act_project)
@@ -282,18 +301,20 @@ def test_a_failing_unit_test_stops_the_pipeline_at_the_test_job(broken_project: 
 @pytest.mark.slow
 @PULL_REQUEST
 def test_a_pull_requests_report_is_one_comment_updated_in_place(pull_request_runs: PullRequestRuns):
-    """The report job posted the report as a comment on the first run and updated the same comment on the
-    second, walking every page of the stand-in's comments (two a page)."""
+    """The earlier push's report step created the comment; the workflow's report job found it (walking every
+    page of the stand-in's comments, two a page) and updated it: one comment of ours, the reviewer's kept."""
     forge, thread = pull_request_runs.forge, f"github:{ACT_REPOSITORY}#1"
-    assert pull_request_runs.second.returncode == 0, pull_request_runs.second.log[-4000:]
+    earlier, run = pull_request_runs.earlier, pull_request_runs.run
+    assert earlier.returncode == 0, earlier.stdout + earlier.stderr
+    assert run.returncode == 0, run.log[-4000:]
     reviewer, ours = forge.comments[thread]
     assert reviewer["author"] == "reviewer"
     assert ours["author"] == "github-actions[bot]"
     assert ours["body"].startswith(f"## ✅ {PROJECT} pipeline: ")
     assert "| ⏭️ `promote` | skipped: in a GitHub pull request" in ours["body"]
     assert ours["body"].rstrip().endswith(f"<!-- {PROJECT}-report -->")
-    assert f"report: created comment {ours['id']} on {ACT_REPOSITORY}#1" in pull_request_runs.first.log
-    assert f"report: updated comment {ours['id']} on {ACT_REPOSITORY}#1" in pull_request_runs.second.log
+    assert f"report: created comment {ours['id']} on {ACT_REPOSITORY}#1" in earlier.stdout
+    assert f"report: updated comment {ours['id']} on {ACT_REPOSITORY}#1" in run.log
     assert ("PATCH", f"/api/v3/repos/{ACT_REPOSITORY}/issues/comments/{ours['id']}") in forge.requests
     # The job summary got the report too.
-    assert "pipeline: " in (pull_request_runs.second.artifact("report") / "report.md").read_text()
+    assert "pipeline: " in (run.artifact("report") / "report.md").read_text()

@@ -151,6 +151,12 @@ class Pipelines:
     """The version the local service answered with after each run, by run name."""
 
 
+RELEASE_JOBS = ("repro", "compare", "promote", "deploy")
+"""The jobs the `promoted` and `withdrawn` pipelines run: what their scenario is about (train, compare, move the
+alias, deploy), in the same pipeline with the same cache. `first`, `feature` and `kept` run every job; the
+gates before repro (validate, lint, test) and after it (model-tests, loadtest) have their own failure runs."""
+
+
 @pytest.fixture(scope="module")
 def pipelines(gitlab_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Pipelines:
     folder = tmp_path_factory.mktemp("gitlab-pipelines")
@@ -161,8 +167,8 @@ def pipelines(gitlab_project: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
     served: dict[str, str | None] = {}
 
-    def pipeline(name: str, branch: str = "main") -> None:
-        runs[name] = run_pipeline(project, folder / name, branch=branch, cache_dir=cache)
+    def pipeline(name: str, branch: str = "main", jobs: tuple[str, ...] = ()) -> None:
+        runs[name] = run_pipeline(project, folder / name, branch=branch, cache_dir=cache, jobs=jobs, needs=False)
         aliases[name] = registry_aliases(cache) if (cache / "mlflow-store").exists() else {}
         served[name] = served_version(project)
 
@@ -173,14 +179,14 @@ def pipelines(gitlab_project: Path, tmp_path_factory: pytest.TempPathFactory) ->
     pipeline("feature", branch="feature/x")
     git(project, "checkout", "-q", "main")
     git(project, "merge", "-q", "--ff-only", "feature/x")
-    pipeline("promoted")
+    pipeline("promoted", jobs=RELEASE_JOBS)
     commit_params(project, "Worse: the small model again", max_iter=50, max_leaf_nodes=8)
     pipeline("kept")
     params = project / "params.yaml"
     text = params.read_text().replace("  rule: improve", "  rule: non_inferior", 1)
     params.write_text(text.replace("  strategy: blue-green", "  strategy: canary", 1))
     commit_params(project, "A canary of the default model", max_iter=200, max_leaf_nodes=31, window_s=2)
-    pipeline("withdrawn")
+    pipeline("withdrawn", jobs=RELEASE_JOBS)
     names = ("first", "feature", "promoted", "kept", "withdrawn")
     return Pipelines(project, cache, *(runs[name] for name in names), aliases, served)
 
@@ -284,6 +290,7 @@ def test_a_feature_branch_pipeline_compares_with_mains_champion_and_never_promot
 def test_successive_main_pipelines_promote_a_better_model_then_keep_the_champion(pipelines: Pipelines):
     """Promote, then keep, on main, the MLflow store carried by GitLab's cache (embedded store)."""
     assert pipelines.promoted.ok, pipelines.promoted.log[-4000:]
+    assert list(pipelines.promoted.job_scripts()) == list(RELEASE_JOBS)
     # The feature branch's version 2 was never saved: main's pipeline trains version 2 again.
     assert decision(pipelines.promoted) == ("promote", "2")
     assert pipelines.aliases["promoted"] == {"champion": "2", "previous": "1"}
