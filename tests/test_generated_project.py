@@ -82,18 +82,21 @@ def test_a_params_change_reruns_only_what_depends_on_it(default_project: Path, t
     assert json.loads((project / "reports" / "evaluation.json").read_text())["threshold"] == 0.4
 
 
-@pytest.mark.parametrize(
-    ("inject", "failing_test"),
-    [DEFECTS[name] for name in DEFECTS if name not in IN_FRONT_ENDS],
-    ids=[name for name in DEFECTS if name not in IN_FRONT_ENDS],
-)
-def test_an_injected_defect_fails_its_model_test(default_project: Path, tmp_path: Path, inject, failing_test):
+TRAINS_ITS_OWN = {"diverging-training", "non-deterministic"}
+"""Defects whose failing model test trains its own models from params.yaml and the code: `model-tests` finds
+them next to the project's trained model as it is, without a `repro` (whose new model that test never reads)."""
+
+
+@pytest.mark.parametrize("defect", [name for name in DEFECTS if name not in IN_FRONT_ENDS])
+def test_an_injected_defect_fails_its_model_test(default_project: Path, tmp_path: Path, defect: str):
+    inject, failing_test = DEFECTS[defect]
     project = tmp_path / default_project.name
     shutil.copytree(default_project, project, symlinks=True)
     inject(project)
     # The shared venv's editable install points at the original project: put the copy's code first.
     env = {**project_env(), "PYTHONPATH": str(project / "src")}
-    run([*UV_RUN, DEFAULTS["project"], "repro"], project, env)
+    if defect not in TRAINS_ITS_OWN:
+        run([*UV_RUN, DEFAULTS["project"], "repro"], project, env)
 
     result = subprocess.run(
         [*UV_RUN, DEFAULTS["project"], "model-tests"], cwd=project, env=env, capture_output=True, text=True
