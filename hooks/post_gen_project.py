@@ -34,6 +34,8 @@ def remove_unselected_ci(choice: str) -> None:
     for provider, remove in removers.items():
         if choice not in ("all", provider):
             remove()
+    if choice == "github":  # Renovate is for GitLab and Jenkins users; GitHub's have .github/dependabot.yml
+        (PROJECT_DIR / "renovate.json").unlink()
 
 
 def remove_unselected_target(target: str) -> None:

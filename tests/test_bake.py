@@ -157,9 +157,14 @@ DEFAULT_TREE = {
     "uv.lock",
 }
 CI_TREE = {
-    "github": {".github/workflows/ci.yml", ".github/actions/setup/action.yml", ".github/zizmor.yml"},
-    "gitlab": {".gitlab-ci.yml"},
-    "jenkins": {"Jenkinsfile"},
+    "github": {
+        ".github/workflows/ci.yml",
+        ".github/actions/setup/action.yml",
+        ".github/zizmor.yml",
+        ".github/dependabot.yml",
+    },
+    "gitlab": {".gitlab-ci.yml", "renovate.json"},
+    "jenkins": {"Jenkinsfile", "renovate.json"},
 }
 
 KUBERNETES_TREE = {

@@ -63,8 +63,13 @@ def tool(name: str) -> str:
 
 @pytest.mark.parametrize(
     ("schema", "path"),
-    [("vendor.github-workflows", ".github/workflows/ci.yml"), ("vendor.gitlab-ci", ".gitlab-ci.yml")],
-    ids=["github", "gitlab"],
+    [
+        ("vendor.github-workflows", ".github/workflows/ci.yml"),
+        ("vendor.gitlab-ci", ".gitlab-ci.yml"),
+        ("vendor.dependabot", ".github/dependabot.yml"),
+        ("vendor.renovate", "renovate.json"),
+    ],
+    ids=["github", "gitlab", "dependabot", "renovate"],
 )
 def test_definition_matches_the_official_schema(project: Path, schema: str, path: str):
     result = subprocess.run(
