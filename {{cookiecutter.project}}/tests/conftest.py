@@ -29,7 +29,7 @@ from {{ cookiecutter.package }}.artefacts import Comparison, TrainedModel
 from {{ cookiecutter.package }}.cli import main
 from {{ cookiecutter.package }}.config import MODEL_NAME, Paths
 from {{ cookiecutter.package }}.contract import Contract, load_contract
-from {{ cookiecutter.package }}.io import mlflow_store
+from {{ cookiecutter.package }}.io import mlflow_store, model_files
 from {{ cookiecutter.package }}.io import registry as model_registry
 from {{ cookiecutter.package }}.io.datasets import read_raw
 from {{ cookiecutter.package }}.io.versions import BRANCH_VARIABLES
@@ -210,14 +210,20 @@ def reference(served_project: Paths) -> model_registry.ModelReference:
 
 
 @pytest.fixture(scope="session")
-def pipeline(reference: model_registry.ModelReference):
-    return model_registry.load(reference).pipeline
+def loaded(reference: model_registry.ModelReference) -> model_files.LoadedModel:
+    return model_registry.load(reference)
 
 
 @pytest.fixture(scope="session")
-def served(reference: model_registry.ModelReference, pipeline, contract: Contract) -> ServedModel:
+def pipeline(loaded: model_files.LoadedModel):
+    return loaded.pipeline
+
+
+@pytest.fixture(scope="session")
+def served(reference: model_registry.ModelReference, loaded, contract: Contract) -> ServedModel:
     """The served project's model as the service serves it (ONNX Runtime, converted once)."""
-    return ServedModel(reference, choose_backend(pipeline, contract, contract.input_columns()))
+    chosen = choose_backend(loaded.pipeline, contract, contract.input_columns())
+    return ServedModel(reference, chosen, loaded.trained_at)
 
 
 @pytest.fixture

@@ -6,11 +6,13 @@ import threading
 import time
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package }}.contract import Contract
-from {{ cookiecutter.package }}.serving.app import create_app
+from {{ cookiecutter.package }}.serving.app import ServedModel, create_app
+from {{ cookiecutter.package }}.serving.backends import Chosen
 
 
 def metric(client, line_start: str) -> float:
@@ -19,6 +21,11 @@ def metric(client, line_start: str) -> float:
         if line.startswith(line_start):
             return float(line.rsplit(" ", 1)[1])
     return 0.0
+
+
+def series(family: str, /, **labels: str) -> str:
+    """A sample's name and labels as /metrics writes them (prometheus_client sorts the labels)."""
+    return family + "{" + ",".join(f'{key}="{value}"' for key, value in sorted(labels.items())) + "}"
 
 
 def test_predicts_one_record_with_label_probabilities_and_model(client, records, contract: Contract):
@@ -182,6 +189,37 @@ def test_metrics_count_requests_latency_and_predicted_classes(client, records):
         == 10
     )
     assert metric(client, 'input_validation_failures_total{reason="empty_batch"}') == 1
+
+
+def test_metrics_name_the_serving_model_and_when_it_was_trained(client, served: ServedModel):
+    name, version = served.reference.name, served.version
+    assert metric(client, series("model_info", role="stable", name=name, version=version)) == 1
+    trained = metric(client, series("model_trained_timestamp_seconds", role="stable", version=version))
+    assert served.trained_at is not None
+    assert trained == served.trained_at
+    assert time.time() - 7 * 24 * 3600 < trained <= time.time()  # trained by this test run's fixtures
+
+
+class NonFiniteBackend:
+    """A backend whose model answers NaN for every record (a numerically broken model)."""
+
+    name = "nan"
+
+    def positive_probability(self, records: list[dict[str, Any]]) -> np.ndarray:
+        return np.full(len(records), np.nan)
+
+
+def test_a_non_finite_probability_is_a_500_counted_for_its_model_version(make_client, served, records):
+    broken = ServedModel(served.reference, Chosen(NonFiniteBackend(), None), served.trained_at)
+    client = make_client(lambda: broken)
+
+    response = client.post("/predict", json=records[0])
+
+    assert response.status_code == 500
+    assert response.json()["detail"] == "the model gave a non-finite probability"
+    assert metric(client, series("prediction_non_finite_total", version=served.version)) == 1
+    assert metric(client, series("model_requests_total", version=served.version, outcome="error")) == 1
+    assert metric(client, "predictions_total") == 0
 
 
 def test_documents_the_request_schema_from_the_contract(client, contract: Contract):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import mlflow.sklearn
@@ -27,6 +28,8 @@ class LoadedModel:
     pipeline: Pipeline
     inputs: dict[str, str]
     size_bytes: int
+    trained_at: float | None = None
+    """When it was saved (MLmodel's utc_time_created), in seconds since the epoch; None if not recorded."""
 
 
 def requirements() -> list[str]:
@@ -80,7 +83,16 @@ def load(folder: Path) -> LoadedModel:
         pipeline=mlflow.sklearn.load_model(str(folder)),
         inputs={column.get("name", "?"): column.get("type", "?") for column in inputs},
         size_bytes=sum(path.stat().st_size for path in folder.rglob("*") if path.is_file()),
+        trained_at=_seconds(info.utc_time_created),
     )
+
+
+def _seconds(utc_time: str | None) -> float | None:
+    """MLflow's "%Y-%m-%d %H:%M:%S.%f" (UTC) as seconds since the epoch."""
+    try:
+        return datetime.fromisoformat(str(utc_time)).replace(tzinfo=UTC).timestamp()
+    except ValueError:
+        return None
 
 
 def _remove(path: Path) -> None:

@@ -8,6 +8,7 @@ The models (serving/models.py) load in background threads; /predict reads and va
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -80,6 +81,7 @@ def create_app(
     positive, negative = contract.label.positive, contract.label.negative
     metrics = ServiceMetrics()
     models = Models(on_load_failure)
+    metrics.watch(models)
     slot = models.stable
     counted = {label: metrics.predictions.labels(label) for label in (positive, negative)}
 
@@ -123,6 +125,11 @@ def create_app(
                 "model version %s failed on a request: %s: %s", served.version, type(error).__name__, error
             )
             return json_response({"detail": "the model failed on this request", "errors": []}, 500)
+        if not all(map(math.isfinite, probabilities)):
+            metrics.non_finite.labels(served.version).inc()
+            metrics.observe_model(served.version, "error", time.perf_counter() - started)
+            log.error("model version %s gave a non-finite probability", served.version)
+            return json_response({"detail": "the model gave a non-finite probability", "errors": []}, 500)
         metrics.observe_model(served.version, "ok", time.perf_counter() - started)
         predictions = []
         positives = 0

@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 class ServedModel:
     reference: ModelReference
     chosen: Chosen
+    trained_at: float | None = None
+    """Seconds since the epoch (model_trained_timestamp_seconds), when the model folder says."""
 
     @property
     def version(self) -> str:

@@ -4,10 +4,14 @@ and the middleware that times and counts every request."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+if TYPE_CHECKING:
+    from .models import Models
 
 disable_created_metrics()  # the *_created series only add noise to scrapes
 
@@ -43,6 +47,12 @@ class ServiceMetrics:
             ["reason"],
             registry=self.registry,
         )
+        self.non_finite = Counter(
+            "prediction_non_finite",
+            "Predicted probabilities that were NaN or infinite (answered with a 500), by model version",
+            ["version"],
+            registry=self.registry,
+        )
         self.contract_violations = Counter(
             "contract_violations",
             "Values outside the data contract, by column and rule (below_min, above_max, unseen_category)",
@@ -64,6 +74,10 @@ class ServiceMetrics:
             registry=self.registry,
         )
 
+    def watch(self, models: Models) -> None:
+        """Export the models' versions and training times, read at each scrape (see ModelsCollector)."""
+        self.registry.register(ModelsCollector(models))
+
     def observe_model(self, version: str, outcome: str, seconds: float) -> None:
         self.model_requests.labels(version, outcome).inc()
         self.model_latency.labels(version).observe(seconds)
@@ -81,6 +95,36 @@ class ServiceMetrics:
         requests.inc()
         if errors is not None:
             errors.inc()
+
+
+class ModelsCollector:
+    """model_info{role, name, version} = 1 and model_trained_timestamp_seconds{role, version} for the
+    stable model and, during a deployment, the candidate: read at each scrape, so always the ones serving."""
+
+    def __init__(self, models: Models) -> None:
+        self.models = models
+
+    def describe(self) -> list[Metric]:
+        return []  # nothing to check at registration: the series exist only once a model is loaded
+
+    def collect(self) -> Iterator[Metric]:
+        info = GaugeMetricFamily(
+            "model_info", "The model each role serves", labels=["role", "name", "version"]
+        )
+        trained = GaugeMetricFamily(
+            "model_trained_timestamp_seconds",
+            "When the serving model was trained (saved), in seconds since the epoch",
+            labels=["role", "version"],
+        )
+        slots = [self.models.stable, *([self.models.candidate] if self.models.candidate else [])]
+        for slot in slots:
+            if (served := slot.model) is None:
+                continue
+            info.add_metric([slot.role, served.reference.name, served.version], 1)
+            if served.trained_at is not None:
+                trained.add_metric([slot.role, served.version], served.trained_at)
+        yield info
+        yield trained
 
 
 class MetricsMiddleware:

@@ -57,8 +57,9 @@ def run(
     require_free(host, port)
 
     def load(found: registry.ModelReference) -> ServedModel:
-        pipeline = registry.load(found).pipeline
-        return ServedModel(found, choose_backend(pipeline, contract, contract.input_columns()))
+        loaded = registry.load(found)
+        chosen = choose_backend(loaded.pipeline, contract, contract.input_columns())
+        return ServedModel(found, chosen, loaded.trained_at)
 
     def loader_for(model: str) -> Loader:
         return lambda: load(registry.resolve(paths, model))
