@@ -45,3 +45,14 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None, timeou
             f"--- stdout\n{result.stdout[-6000:]}\n--- stderr\n{result.stderr[-6000:]}"
         )
     return result
+
+
+def golden_record(project: Path) -> tuple[dict, str]:
+    """The first golden case: a record and the class every model must give it."""
+    with (project / "data" / "golden.csv").open() as lines:
+        header, first = lines.readline().strip().split(","), lines.readline().strip().split(",")
+    row = dict(zip(header, first, strict=True))
+    row.pop("case")
+    expected = row.pop("expected")
+    record = {key: (int(value) if value.isdigit() else value or None) for key, value in row.items()}
+    return record, expected

@@ -12,11 +12,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tarfile
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -26,8 +24,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from baking import BUILD, DEFAULTS, Bake, project_env, run
-from tools import UV, require, run_bounded, stop_group
+from baking import BUILD, DEFAULTS, Bake, golden_record, project_env, run
+from tools import UV, free_port, require, run_bounded, stop_group, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("deployment")]
 
@@ -40,27 +38,6 @@ CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 """Handed to the build as its `ca` secret: this machine reaches PyPI through a TLS-intercepting proxy."""
 STANDINS = Path(__file__).parent / "standins"
 PODMAN = "apt-get install podman buildah skopeo docker-registry runc uidmap fuse-overlayfs slirp4netns debootstrap"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(url: str, timeout_s: float) -> tuple[int, bytes]:
-    """GET url until it answers 200 (bounded in time); the last status and body."""
-    deadline, last = time.monotonic() + timeout_s, (0, b"")
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                return response.status, response.read()
-        except urllib.error.HTTPError as error:
-            last = (error.code, error.read())
-        except OSError:
-            pass
-        time.sleep(0.5)
-    return last
 
 
 def post(url: str, body: object) -> tuple[int, dict]:
@@ -87,17 +64,6 @@ def set_params(project: Path, **deploy: object) -> None:
 def git(project: Path, *args: str) -> str:
     command = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args]
     return subprocess.run(command, cwd=project, check=True, capture_output=True, text=True).stdout.strip()
-
-
-def golden_record(project: Path) -> tuple[dict, str]:
-    """The first golden case: a record and the class every model must give it."""
-    with (project / "data" / "golden.csv").open() as lines:
-        header, first = lines.readline().strip().split(","), lines.readline().strip().split(",")
-    row = dict(zip(header, first, strict=True))
-    row.pop("case")
-    expected = row.pop("expected")
-    record = {key: (int(value) if value.isdigit() else value or None) for key, value in row.items()}
-    return record, expected
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,12 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -121,3 +125,25 @@ def run_bounded(
     except BaseException:
         stop_group(process)
         raise
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(url: str, timeout_s: float) -> tuple[int, bytes]:
+    """GET url until it answers 200 (bounded in time); the last status and body."""
+    deadline, last = time.monotonic() + timeout_s, (0, b"")
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            last = (error.code, error.read())
+        except OSError:
+            pass
+        time.sleep(0.5)
+    return last

@@ -16,7 +16,6 @@ from baking import bake_into
 from ci.projects import (
     clone,
     commit_params,
-    free_port,
     git,
     set_aside_unit_tests,
     start_standin_forge,
@@ -24,6 +23,7 @@ from ci.projects import (
     widen_latency_slos,
 )
 from defects import DEFECTS
+from tools import free_port
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -71,12 +70,6 @@ def widen_latency_slos(project: Path, factor: int) -> None:
         assert found, f"params.yaml has no loadtest.slo.{key}"
     params.write_text(text)
     git(project, "commit", "-qam", f"Latency SLOs {factor} times wider: CI runs here share two cores")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def stop_local_service(state: Path) -> None:
