@@ -15,8 +15,6 @@ import shutil
 import subprocess
 import sys
 import tarfile
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,7 +23,7 @@ import pytest
 import yaml
 
 from baking import BUILD, DEFAULTS, Bake, golden_record, project_env, run
-from tools import UV, free_port, require, run_bounded, stop_group, wait_for
+from tools import UV, free_port, post, require, run_bounded, stop_group, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("deployment")]
 
@@ -38,15 +36,6 @@ CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 """Handed to the build as its `ca` secret: this machine reaches PyPI through a TLS-intercepting proxy."""
 STANDINS = Path(__file__).parent / "standins"
 PODMAN = "apt-get install podman buildah skopeo docker-registry runc uidmap fuse-overlayfs slirp4netns debootstrap"
-
-
-def post(url: str, body: object) -> tuple[int, dict]:
-    request = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
 
 
 def set_params(project: Path, **deploy: object) -> None:

@@ -10,7 +10,6 @@ import re
 import shutil
 import subprocess
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +18,7 @@ import pytest
 import yaml
 
 from baking import DEFAULTS, golden_record, project_env
-from tools import UV, free_port, require, stop_group, wait_for
+from tools import UV, free_port, post, require, stop_group, wait_for
 
 PROJECT = DEFAULTS["project"]
 PROMETHEUS = "apt-get install prometheus"
@@ -128,12 +127,6 @@ def started(command: list[str], cwd: Path, log: Path, env: dict[str, str] | None
         stop_group(process)
 
 
-def post(url: str, body: object) -> int:
-    request = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return response.status
-
-
 @pytest.mark.slow
 @pytest.mark.xdist_group("default-project")
 def test_a_real_prometheus_scrapes_the_service_and_an_alert_goes_pending(default_project: Path, tmp_path: Path):
@@ -147,7 +140,7 @@ def test_a_real_prometheus_scrapes_the_service_and_an_alert_goes_pending(default
     with started(serve, default_project, tmp_path / "service.log", env=project_env()):
         assert wait_for(f"http://127.0.0.1:{service}/ready", 120)[0] == 200, (tmp_path / "service.log").read_text()
         record, _ = golden_record(default_project)
-        assert post(f"http://127.0.0.1:{service}/predict", record) == 200
+        assert post(f"http://127.0.0.1:{service}/predict", record)[0] == 200
         names = exported(wait_for(f"http://127.0.0.1:{service}/metrics", 10)[1].decode())
         wanted = {name for expr in [*alerts(monitoring).values(), *dashboard_expressions(monitoring)]
                   for name in METRIC.findall(expr)}  # fmt: skip
@@ -168,7 +161,7 @@ def test_a_real_prometheus_scrapes_the_service_and_an_alert_goes_pending(default
             deadline, state = time.monotonic() + 60, None
             while time.monotonic() < deadline and state is None:
                 for _ in range(20):
-                    assert post(f"http://127.0.0.1:{service}/predict", outside) == 200
+                    assert post(f"http://127.0.0.1:{service}/predict", outside)[0] == 200
                 found = json.loads(wait_for(f"http://127.0.0.1:{scraper}/api/v1/alerts", 10)[1])["data"]["alerts"]
                 named = [alert for alert in found if alert["labels"]["alertname"] == "InputContractViolations"]
                 state = named[0] if named else None

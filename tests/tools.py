@@ -3,6 +3,7 @@ the environment they get, and how they are run so that a timeout stops everythin
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -147,3 +148,13 @@ def wait_for(url: str, timeout_s: float) -> tuple[int, bytes]:
             pass
         time.sleep(0.5)
     return last
+
+
+def post(url: str, body: object) -> tuple[int, dict]:
+    """POST body as JSON; the status and the JSON answer (an HTTP error's too)."""
+    request = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())

@@ -60,18 +60,6 @@ def commit_params(project: Path, message: str, **keys: object) -> None:
     git(project, "commit", "-qam", message)
 
 
-def widen_latency_slos(project: Path, factor: int) -> None:
-    """Multiply loadtest.slo's p95_ms and p99_ms in params.yaml by factor, and commit."""
-    params = project / "params.yaml"
-    text = params.read_text()
-    for key in ("p95_ms", "p99_ms"):
-        text, found = re.subn(rf"^(    {key}: )(\d+)", lambda m: f"{m[1]}{int(m[2]) * factor}", text, count=1,
-                              flags=re.MULTILINE)  # fmt: skip
-        assert found, f"params.yaml has no loadtest.slo.{key}"
-    params.write_text(text)
-    git(project, "commit", "-qam", f"Latency SLOs {factor} times wider: CI runs here share two cores")
-
-
 def stop_local_service(state: Path) -> None:
     """Stop the service a pipeline's deploy job started with deploy.local.state_dir = state (by its pid)."""
     try:
