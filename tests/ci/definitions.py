@@ -1,7 +1,8 @@
 """The stages of the generated pipeline: the project's own list, and the stage commands read out of each
 CI definition, in the order the CI system runs them.
 
-A stage command is a call of the generated project's CLI: `uv run --no-sync <project> <stage>`.
+A stage command is a call of the generated project's CLI: `uv run --no-sync <project> <stage>`. The
+scheduled pipeline's one job calls `<project> pipeline --scheduled` (SCHEDULED_COMMAND), which is not a stage.
 GitHub and GitLab files are parsed as YAML (jobs ordered by `needs`, GitLab also by `stages`);
 the Jenkinsfile is executed by the Groovy harness and its `sh` steps are read from the run.
 """
@@ -43,13 +44,22 @@ def default_branch_stages(project: Path) -> list[str]:
     return pipeline_constant(project, "DEFAULT_BRANCH_ONLY")
 
 
+SCHEDULED_COMMAND = f"uv run --no-sync {PROJECT} pipeline --scheduled"
+
+
+def scheduled_stages(project: Path) -> list[str]:
+    """The scheduled pipeline's stages, in order (`pipeline --scheduled`)."""
+    return pipeline_constant(project, "SCHEDULED")
+
+
 def stage_commands(commands: Iterable[str], project: str) -> list[str]:
-    """The stages called, in order, from a sequence of shell commands (multi-line ones split)."""
+    """The stages called, in order, from a sequence of shell commands (multi-line ones split); the scheduled
+    pipeline's `pipeline --scheduled` is not one of them."""
     stages = []
     for command in commands:
         for line in str(command).splitlines():
             match = STAGE_COMMAND.match(line.strip())
-            if match and match["project"] == project:
+            if match and match["project"] == project and match["stage"] != "pipeline":
                 stages.append(match["stage"])
     return stages
 

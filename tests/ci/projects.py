@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -58,6 +60,33 @@ def commit_params(project: Path, message: str, **keys: object) -> None:
         assert found, f"params.yaml has no second-level key {key}"
     params.write_text(text)
     git(project, "commit", "-qam", message)
+
+
+def drifted_export(project: Path, target: Path) -> Path:
+    """A newer export of the project's data that drifted: fewer young people (age's PSI passes drift.psi_max)
+    and long hours with some college now earn more (the concept moved: a model retrained on it does better)."""
+    with (project / "data" / "raw" / "adult.csv").open(newline="") as source:
+        reader = csv.DictReader(source)
+        fields, rows = reader.fieldnames, list(reader)
+    kept = [row for index, row in enumerate(rows) if int(row["age"]) >= 30 or index % 3 == 0]
+    for row in kept:
+        if int(row["hours_per_week"]) >= 45 and int(row["education_num"]) >= 10:
+            row["income"] = ">50K"
+    with target.open("w", newline="") as export:
+        writer = csv.DictWriter(export, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(kept)
+    return target
+
+
+def commit_refresh(project: Path, export: Path) -> None:
+    """drift.refresh in params.yaml: the scheduled pipeline takes its newest data from `export`; committed."""
+    params = project / "params.yaml"
+    text = params.read_text()
+    assert '  refresh: ""' in text, "params.yaml has drift.refresh"
+    command = json.dumps(f"cp {export} data/raw/adult.csv")
+    params.write_text(text.replace('  refresh: ""', f"  refresh: {command}", 1))
+    git(project, "commit", "-qam", "The scheduled pipeline refreshes the data from the warehouse's export")
 
 
 def stop_local_service(state: Path) -> None:

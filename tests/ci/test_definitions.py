@@ -18,13 +18,16 @@ import yaml
 from baking import TEMPLATE, bake_into, run
 from ci.definitions import (
     PROJECT,
+    SCHEDULED_COMMAND,
     default_branch_stages,
     github_artifacts,
     github_jobs,
     github_stages,
     gitlab_job,
+    gitlab_jobs,
     gitlab_stages,
     project_stages,
+    scheduled_stages,
     stage_commands,
 )
 from tools import UV
@@ -139,9 +142,9 @@ def test_default_branch_stages_are_gated_to_main_in_every_definition(project: Pa
         [name] = [
             name for name, job in pipeline.items() if isinstance(job, dict) and runs(job.get("script", []), stage)
         ]
-        assert pipeline[name]["rules"] == [
-            {"if": '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $CI_PIPELINE_SOURCE != "merge_request_event"'}
-        ]
+        assert pipeline[name]["rules"][-1] == {
+            "if": '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $CI_PIPELINE_SOURCE != "merge_request_event"'
+        }
         block = jenkinsfile[jenkinsfile.index(f"stage('{stage.capitalize()}')") :]
         assert block.index("branch 'main'") < block.index(f"cli '{stage}'")
     # Serialised: one promotion, one deployment at a time, in every definition.
@@ -158,16 +161,63 @@ def test_default_branch_stages_are_gated_to_main_in_every_definition(project: Pa
     # Which runs actually skip them is checked by executing each definition (main and pull request).
 
 
+def test_the_scheduled_pipeline_is_one_job_that_runs_on_the_schedule_alone_in_every_definition(project: Path):
+    """On the schedule, one job runs `pipeline --scheduled` (drift first, then what it decides) and no job of the
+    push pipeline runs; on any other event that job never runs. Executing each definition checks it too."""
+    scheduled = scheduled_stages(project)
+    order = project_stages(project)
+    assert scheduled[0] == "drift"
+    assert scheduled[1:] == [stage for stage in order if stage not in ("lint", "test")]
+    workflow = load(project / ".github" / "workflows" / "ci.yml")
+    triggers = workflow[True]
+    assert [entry["cron"] for entry in triggers["schedule"]] == ["17 4 * * 1"]
+    assert triggers["workflow_dispatch"]["inputs"]["scheduled"]["type"] == "boolean"
+    [job] = [name for name, job in workflow["jobs"].items() if SCHEDULED_COMMAND in json.dumps(job)]
+    assert job == "retrain"
+    retrain = workflow["jobs"]["retrain"]
+    assert retrain["if"] == "github.event_name == 'schedule' || inputs.scheduled"
+    assert "needs" not in retrain
+    assert retrain["runs-on"] == ["self-hosted", "deploy"]  # it may deploy: where the local target's service lives
+    assert retrain["concurrency"] == {"group": "deploy-production", "cancel-in-progress": False}
+    not_scheduled = "github.event_name != 'schedule' && !inputs.scheduled"
+    assert workflow["jobs"]["validate"]["if"] == not_scheduled  # the first job: the others wait for it
+    assert not_scheduled in workflow["jobs"]["report"]["if"] and not_scheduled in workflow["jobs"]["ci-ok"]["if"]
+    unguarded = {name for name, job in workflow["jobs"].items() if "needs" not in job and "if" not in job}
+    assert not unguarded
+    pipeline = load(project / ".gitlab-ci.yml")
+    [job] = [name for name in gitlab_jobs(pipeline) if SCHEDULED_COMMAND in pipeline[name]["script"]]
+    assert job == "retrain"
+    assert pipeline["retrain"]["rules"] == [
+        {"if": '$CI_PIPELINE_SOURCE == "schedule" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH'}
+    ]
+    assert pipeline["retrain"]["resource_group"] == "production"
+    for name in gitlab_jobs(pipeline):
+        if name != "retrain":
+            rules = gitlab_job(pipeline, name)["rules"]
+            assert rules[0] == {"if": '$CI_PIPELINE_SOURCE == "schedule"', "when": "never"}, name
+    jenkinsfile = (project / "Jenkinsfile").read_text()
+    assert "cron(env.BRANCH_NAME == 'main' ? 'H 4 * * 1' : '')" in jenkinsfile
+    stages = re.findall(r"stage\('([^']+)'\) \{\n(.*?)\n        \}\n", jenkinsfile, re.DOTALL)
+    assert [name for name, _ in stages][0] == "Setup" and [name for name, _ in stages][-1] == "Retrain"
+    for name, body in stages[1:-1]:
+        assert "not { triggeredBy 'TimerTrigger' }" in body, name
+    retrain = dict(stages)["Retrain"]
+    assert "branch 'main'\n                triggeredBy 'TimerTrigger'" in retrain
+    assert "cli 'pipeline --scheduled'" in retrain and "lock(resource: 'production')" in retrain
+
+
 def test_only_the_deploy_job_gets_the_registry_credentials_and_only_report_writes_comments(project: Path):
     """Credentials only where they are needed: the registry's token in the deploy job alone, which runs in
     the `production` environment (zizmor's auditor persona finds no secret outside an environment there)."""
     workflow = load(project / ".github" / "workflows" / "ci.yml")
     holders = {name for name, job in workflow["jobs"].items() if "DEPLOY_REGISTRY_PASSWORD" in json.dumps(job)}
-    assert holders == {"deploy"}
-    assert workflow["jobs"]["deploy"]["permissions"] == {"contents": "read", "packages": "write"}
+    assert holders == {"deploy", "retrain"}  # retrain: the scheduled pipeline, which may deploy
+    for deploying in holders:
+        assert workflow["jobs"][deploying]["permissions"] == {"contents": "read", "packages": "write"}
+        assert workflow["jobs"][deploying]["environment"] == "production"
     # The job's token otherwise only in the report job, which may write the pull request's comment and no more.
     holders = {name for name, job in workflow["jobs"].items() if "GITHUB_TOKEN" in json.dumps(job)}
-    assert holders == {"deploy", "report"}
+    assert holders == {"deploy", "report", "retrain"}
     assert workflow["jobs"]["report"]["permissions"] == {"contents": "read", "pull-requests": "write"}
     writers = {name for name, job in workflow["jobs"].items() if "pull-requests" in job.get("permissions", {})}
     assert writers == {"report"}
@@ -180,11 +230,11 @@ def test_only_the_deploy_job_gets_the_registry_credentials_and_only_report_write
     findings = [finding for finding in json.loads(found.stdout) if finding["ident"] == "secrets-outside-env"]
     assert findings, "the auditor persona reports the jobs that read secrets outside an environment"
     rows = {location["concrete"]["location"]["start_point"]["row"] for f in findings for location in f["locations"]}
-    deploy = path.read_text().splitlines().index("  deploy:")  # zizmor's rows count from 0
-    assert deploy not in rows
+    lines = path.read_text().splitlines()
+    assert {lines.index("  deploy:"), lines.index("  retrain:")}.isdisjoint(rows)  # zizmor's rows count from 0
     pipeline = load(project / ".gitlab-ci.yml")
     holders = {name for name, job in pipeline.items() if "CI_REGISTRY_PASSWORD" in json.dumps(job)}
-    assert holders == {"deploy"}
+    assert holders == {"deploy", "retrain"}
     assert "DEPLOY_REGISTRY_CREDENTIALS_ID" in (project / "Jenkinsfile").read_text()
 
 
@@ -192,7 +242,7 @@ def test_every_github_job_is_hardened(project: Path):
     workflow = load(project / ".github" / "workflows" / "ci.yml")
     assert workflow["permissions"] == {}
     triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads the key `on` as true
-    assert set(triggers) == {"push", "pull_request", "workflow_dispatch"}
+    assert set(triggers) == {"push", "pull_request", "schedule", "workflow_dispatch"}
     assert "concurrency" in workflow
     for name, job in workflow["jobs"].items():
         assert "timeout-minutes" in job, name
@@ -207,12 +257,14 @@ def test_every_github_job_is_hardened(project: Path):
                 assert step["with"]["persist-credentials"] is False, name
             assert "${{" not in step.get("run", ""), f"{name}: expression inside run:"
     assert github_jobs(workflow)[-1] == "ci-ok"
-    assert set(workflow["jobs"]["ci-ok"]["needs"]) == set(workflow["jobs"]) - {"ci-ok"}
+    # The push pipeline's jobs; `retrain` is the scheduled one's, which never runs beside them.
+    pushed = set(workflow["jobs"]) - {"ci-ok", "retrain"}
+    assert set(workflow["jobs"]["ci-ok"]["needs"]) == pushed
     # Every stage job must succeed; only the default-branch stages may be skipped (checked apart).
     checked = workflow["jobs"]["ci-ok"]["steps"][0]["env"]
     required = set(re.findall(r"needs\.([\w-]+)\.result", checked["RESULTS"]))
     gated = set(default_branch_stages(project))
-    assert required == set(workflow["jobs"]) - {"ci-ok"} - gated
+    assert required == pushed - gated
     assert {need for need in gated if f"needs.{need}.result" in checked["PROMOTE"]} == gated
 
 

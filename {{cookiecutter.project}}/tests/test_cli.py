@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from {{ cookiecutter.package }}.cli import main, stage_help, stage_names
-from {{ cookiecutter.package }}.stages.pipeline import DEFAULT_BRANCH_ONLY, ORDER
+from {{ cookiecutter.package }}.stages.pipeline import DEFAULT_BRANCH_ONLY, ORDER, SCHEDULED
 
 CI_STAGES = [
     "validate", "lint", "test", "repro", "model-tests", "loadtest", "compare", "promote", "deploy", "report"
@@ -17,7 +17,7 @@ CI_STAGES = [
 
 def test_every_stage_module_is_a_command_with_its_docstring_as_help(capsys):
     others = {"prepare", "train", "evaluate", "profile", "serve", "pipeline", "rollback"}
-    assert set(CI_STAGES) | others == set(stage_names())
+    assert set(CI_STAGES) | set(SCHEDULED) | others == set(stage_names())
     with pytest.raises(SystemExit) as exit_:
         main(["--help"])
     assert exit_.value.code == 0
@@ -86,6 +86,9 @@ def test_pipeline_lists_the_ci_stages_in_order(capsys):
     assert main(["pipeline", "--list"]) == 0
     assert capsys.readouterr().out.split() == CI_STAGES == list(ORDER)
     assert DEFAULT_BRANCH_ONLY == ("promote", "deploy")
+    assert main(["pipeline", "--list", "--scheduled"]) == 0
+    scheduled = capsys.readouterr().out.split()
+    assert scheduled == ["drift", *(stage for stage in CI_STAGES if stage not in ("lint", "test"))]
 
 
 def test_pipeline_plan_says_what_each_stage_reads_and_hands_on(project, capsys):

@@ -6,8 +6,10 @@
  *
  * Usage: groovy harness.groovy --workdir DIR --report REPORT.json [--credentials CREDS.json] Jenkinsfile
  * The Jenkins variables come from the process environment (BRANCH_NAME, CHANGE_ID, ...), which the steps
- * see too, less the names listed in HARNESS_DROP_ENV; Job Cacher's storage is $HARNESS_CACHE_DIR.
- * Writes the JSON report (result, agent, options, stages, steps, post, error) and prints the console log,
+ * see too, less the names listed in HARNESS_DROP_ENV; Job Cacher's storage is $HARNESS_CACHE_DIR; what
+ * started the build is $HARNESS_CAUSE (`triggeredBy`'s name: TimerTrigger for a cron build; a branch event
+ * by default). Writes the JSON report (result, agent, options, triggers, stages, steps, post, error) and
+ * prints the console log,
  * credentials masked as ****. Exit code: 0 SUCCESS, 3 UNSTABLE, 1 FAILURE, 2 bad usage.
  */
 import groovy.json.JsonOutput
@@ -53,6 +55,7 @@ class Check {
 class PipelineDef {
     String agent
     final OptionsDef options = new OptionsDef()
+    final List<Map> triggers = []
     Closure environment
     List<StageDef> stages
     PostDef post
@@ -72,6 +75,8 @@ class PipelineDef {
         agent = "label ${a.label}"
     }
     void options(Closure body) { Controller.callWith(body, options) }
+    /** `triggers { cron('...') }`: recorded, not scheduled (a timer build is one with HARNESS_CAUSE=TimerTrigger). */
+    void triggers(Closure body) { Controller.callWith(body, new TriggersDef(triggers)) }
     void environment(Closure body) { environment = body }
     void stages(Closure body) {
         StagesDef s = new StagesDef()
@@ -80,6 +85,19 @@ class PipelineDef {
     }
     void post(Closure body) { post = PostDef.of(body) }
     def methodMissing(String name, Object args) { Check.invalid('pipeline section', this, name, args) }
+}
+
+/** Delegate of `triggers { }`: only `cron`, with Jenkins' five fields (H allowed) or '' (no schedule). */
+class TriggersDef {
+    final List<Map> triggers
+
+    TriggersDef(List<Map> triggers) { this.triggers = triggers }
+
+    void cron(String spec) {
+        if (spec && spec.trim().split(/\s+/).size() != 5) Check.invalid("cron spec needs five fields: '${spec}'")
+        triggers << [cron: spec]
+    }
+    def methodMissing(String name, Object args) { Check.invalid('trigger', this, name, args) }
 }
 
 /** Delegate of `agent { }`: only `label`. */
@@ -135,13 +153,14 @@ class StagesDef {
 class StageDef {
     final String name
     final List<String> branches = []   // when { branch '...' }: all must match
+    final List<Map> causes = []        // when { triggeredBy '...' } and when { not { triggeredBy '...' } }
     Closure steps
     PostDef post
 
     StageDef(String name) { this.name = name }
 
     void steps(Closure body) { steps = body }
-    void when(Closure body) { Controller.callWith(body, new WhenDef(branches)) }
+    void when(Closure body) { Controller.callWith(body, new WhenDef(branches, causes)) }
     void post(Closure body) { post = PostDef.of(body) }
     def methodMissing(String name, Object args) {
         Check.invalid("stage directive (in stage '${this.name}')", this, name, args)
@@ -149,13 +168,30 @@ class StageDef {
 }
 
 class WhenDef {
+    static final List<String> CAUSES = ['TimerTrigger', 'BranchEventCause', 'UserIdCause']
     final List<String> branches
+    final List<Map> causes
+    final boolean negated
 
-    WhenDef(List<String> branches) { this.branches = branches }
+    WhenDef(List<String> branches, List<Map> causes, boolean negated = false) {
+        this.branches = branches
+        this.causes = causes
+        this.negated = negated
+    }
 
     void branch(String pattern) {
+        if (negated) Check.invalid('when { not { branch } } is not implemented')
         if (pattern.contains('*') || pattern.contains('?')) Check.invalid("unsupported branch pattern: ${pattern}")
         branches << pattern
+    }
+    void triggeredBy(String cause) {
+        if (!(cause in CAUSES)) Check.invalid("unsupported triggeredBy cause: ${cause}")
+        causes << [cause: cause, negated: negated]
+    }
+    /** `not { triggeredBy '...' }`: one condition, negated. */
+    void not(Closure body) {
+        if (negated) Check.invalid('when { not { not { } } }')
+        Controller.callWith(body, new WhenDef(branches, causes, true))
     }
     def methodMissing(String name, Object args) { Check.invalid('when condition', this, name, args) }
 }
@@ -398,8 +434,8 @@ class Controller {
     final File cacheRoot
     final Map<String, String> env = [:]
     final List<String> secrets = []
-    final Map report = [result: 'SUCCESS', agent: null, options: [], stages: [], steps: [], post: [], error: null,
-                        description: null]
+    final Map report = [result: 'SUCCESS', agent: null, options: [], triggers: [], stages: [], steps: [], post: [],
+                        error: null, description: null]
     final Steps steps = new Steps(this)
     final CurrentBuild currentBuild = new CurrentBuild(report)
     final EnvProxy envProxy = new EnvProxy(env)
@@ -407,6 +443,7 @@ class Controller {
     Set<String> jenkinsfileMethods = [] as Set
     final List<String> invalid = []   // what the definition uses that the harness does not implement
     Map stage           // the running stage's report entry (null outside stages)
+    String cause        // what started the build, as `triggeredBy` names it
     boolean pipelineSeen = false
 
     Controller(File workspace, Map credentials, Map<String, String> processEnv) {
@@ -417,6 +454,7 @@ class Controller {
         (processEnv.HARNESS_DROP_ENV ?: '').tokenize(',').each { env.remove(it) }
         env.remove('HARNESS_DROP_ENV')
         String caches = env.remove('HARNESS_CACHE_DIR')
+        cause = env.remove('HARNESS_CAUSE') ?: 'BranchEventCause'   // TimerTrigger: a build the cron started
         cacheRoot = caches ? new File(caches) : null
         env.WORKSPACE = this.workspace.path
         env.putIfAbsent('BUILD_NUMBER', '1')
@@ -521,6 +559,7 @@ class Controller {
         callWith(body, p)
         report.agent = p.agent
         report.options = p.options.entries
+        report.triggers = p.triggers
         validate(p)
         log('[Pipeline] node')
         if (p.environment) attempt { callWith(p.environment, new EnvironmentDef(env)) }
@@ -554,13 +593,15 @@ class Controller {
         report.stages << rec
         stage = rec
         log("[Pipeline] { (${s.name})")
-        if (s.branches.every { it == env.BRANCH_NAME }) {
+        boolean causes = s.causes.every { (it.cause == cause) != it.negated }
+        if (s.branches.every { it == env.BRANCH_NAME } && causes) {
             attempt { callSteps(s.steps) }
             runPost(s.post, s.name)
             rec.status = STATUS[rec.result]
         } else {
             rec.status = 'skipped (when)'
-            log("Stage \"${s.name}\" skipped due to when conditional (branch '${s.branches.join("', '")}')")
+            log("Stage \"${s.name}\" skipped due to when conditional (branch '${s.branches.join("', '")}'; " +
+                "triggered by ${cause})")
         }
         rec.remove('result')
         log('[Pipeline] }')

@@ -93,6 +93,7 @@ def run_jenkinsfile(
     env: dict[str, str] | None = None,
     credentials: dict[str, dict[str, str]] | None = None,
     cache_dir: Path | None = None,
+    cause: str | None = None,
     timeout: int = 1200,
 ) -> JenkinsRun:
     """Run `jenkinsfile` in `workdir` as a multibranch Jenkins job would build `branch`.
@@ -103,6 +104,7 @@ def run_jenkinsfile(
     `credentials` maps ids to {"type": "usernamePassword", "username", "password"}.
     `cache_dir` is Job Cacher's storage; pass the same folder to successive builds to carry their caches
     (a new temporary folder per build when None).
+    `cause`: what started the build, as `triggeredBy` names it (TimerTrigger: the cron); a branch event when None.
     """
     process_env = {**scrubbed_environ(), **QUIET_TOOLS}
     added = _java_env(process_env)
@@ -115,6 +117,8 @@ def run_jenkinsfile(
     else:
         process_env["BRANCH_NAME"] = branch
     process_env.update(env or {})
+    if cause:
+        process_env["HARNESS_CAUSE"] = cause
 
     with tempfile.TemporaryDirectory(prefix="jenkins-harness-") as tmp:
         process_env["HARNESS_CACHE_DIR"] = str(Path(cache_dir).resolve() if cache_dir else Path(tmp) / "caches")

@@ -101,6 +101,25 @@ class Validation(Artefact):
     value_skew: tuple[Shift, ...]
 
 
+class DriftCheck(Artefact):
+    """reports/drift.json: the scheduled run's data against the champion's training data, and the decision."""
+
+    PRODUCER = "drift"
+    schema_version: Literal[1] = 1
+    retrain: bool
+    reasons: tuple[str, ...]
+    data: str
+    rows: int
+    refreshed: str
+    """What the refresh did."""
+    champion: str | None
+    """The champion's version (None: no champion yet)."""
+    champion_age_days: float | None
+    reference: str | None
+    """Where the reference profile came from (the champion's MLflow run, or a committed file)."""
+    shifts: tuple[Shift, ...]
+
+
 class ModelVersion(Frozen):
     name: str
     version: str

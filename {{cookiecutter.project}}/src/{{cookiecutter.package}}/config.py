@@ -103,6 +103,11 @@ class Paths:
         return self.root / "reports" / "compare.json"
 
     @property
+    def drift(self) -> Path:
+        """The scheduled run's drift check: whether to retrain, and why."""
+        return self.root / "reports" / "drift.json"
+
+    @property
     def promotion(self) -> Path:
         """What promote did: the version it moved the champion alias to, or why it did not."""
         return self.root / "reports" / "promotion.json"

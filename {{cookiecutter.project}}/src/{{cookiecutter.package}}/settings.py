@@ -18,6 +18,14 @@ class ValidateSettings(Strict):
     missing_increase_max: float = Field(0.05, ge=0, le=1)
 
 
+class DriftSettings(Strict):
+    psi_max: float = Field(0.1, gt=0)
+    missing_increase_max: float = Field(0.02, ge=0, le=1)
+    max_age_days: float = Field(30, gt=0)
+    refresh: str = ""
+    """A shell command that brings the newest data into data/raw/ (empty: `dvc update`/`dvc pull`)."""
+
+
 class PrepareSettings(Strict):
     test_size: float = Field(gt=0, lt=1)
     seed: int
@@ -159,6 +167,7 @@ class DeploySettings(Strict):
 class Settings(Strict):
     # "validate" would shadow a pydantic method, hence the alias.
     validate_: ValidateSettings = Field(ValidateSettings(), alias="validate")
+    drift: DriftSettings = DriftSettings()
     prepare: PrepareSettings
     features: FeatureSettings = FeatureSettings()
     train: TrainSettings

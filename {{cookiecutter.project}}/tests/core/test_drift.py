@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package }}.core.drift import profile, psi, shifts
+from {{ cookiecutter.package }}.core.drift import Retraining, Shift, decide, profile, psi, shifts
 
 
 def test_psi_is_zero_for_identical_distributions_and_grows_with_shift():
@@ -37,3 +37,19 @@ def test_shifted_numbers_categories_and_missing_rates_are_flagged(raw, contract)
     assert {("age", "psi"), ("race", "psi"), ("occupation", "missing_rate_increase")} <= flagged
     assert not {column for column, _ in flagged} - {"age", "race", "occupation"}
     assert np.isfinite([shift.value for shift in found]).all()
+
+
+def test_retraining_is_decided_by_the_champion_its_age_and_the_drifted_columns():
+    calm, drifted = Shift("age", "psi", 0.02, 0.1), Shift("age", "psi", 0.31, 0.1)
+    assert decide(None, None, [], 30) == Retraining(True, ("no champion yet: the first model is trained",))
+    assert decide("3", 2.0, [calm], 30) == Retraining(
+        False, ("no column drifted: largest PSI age 0.020 <= 0.1", "champion version 3 is 2.0 days old (max 30)")
+    )
+    assert decide("3", 2.0, [calm, drifted], 30) == Retraining(True, ("age: psi 0.310 > 0.1",))
+    stale = decide("3", 45.5, [calm], 30)
+    assert stale == Retraining(True, ("champion version 3 is 45.5 days old (max 30)",))
+    missing = Shift("workclass", "missing_rate_increase", 0.08, 0.02)
+    assert decide("3", 45.5, [missing], 30).reasons == (
+        "workclass: missing rate increase 0.080 > 0.02",
+        "champion version 3 is 45.5 days old (max 30)",
+    )

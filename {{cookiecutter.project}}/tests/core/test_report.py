@@ -232,7 +232,8 @@ def test_a_stage_without_results_reads_not_run_and_names_where_the_pipeline_stop
     assert nothing.parts[1].headline == "not run: the pipeline stopped before `validate`"
     assert nothing.title.endswith("stopped before validate: no results from it or from a stage before it")
     assert nothing.verdict == "failed"
-    elsewhere = build(Results(default_branch_only="in a GitHub pull request"), CONTEXT)
+    skipped = dict.fromkeys(("promote", "deploy"), "in a GitHub pull request")
+    elsewhere = build(Results(skipped=skipped), CONTEXT)
     assert {part.stage: part.status for part in elsewhere.parts}["deploy"] == "skipped"
 
 

@@ -100,3 +100,38 @@ def shifts(
         rise = round(now["missing"] - ref["missing"], 6)
         found.append(Shift(name, "missing_rate_increase", rise, missing_max))
     return found
+
+
+@dataclass(frozen=True)
+class Retraining:
+    """The scheduled run's decision: retrain or not, and every reason for it."""
+
+    retrain: bool
+    reasons: tuple[str, ...]
+
+
+def decide(
+    champion: str | None, age_days: float | None, found: list[Shift], max_age_days: float
+) -> Retraining:
+    """Retrain when there is no champion, when it is older than max_age_days, or when a column drifted."""
+    if champion is None:
+        return Retraining(True, ("no champion yet: the first model is trained",))
+    drifted = [shift for shift in found if not shift.ok]
+    reasons = [
+        f"{shift.column}: {shift.statistic.replace('_', ' ')} {shift.value:.3f} > {shift.limit:g}"
+        for shift in drifted
+    ]
+    stale = age_days is not None and age_days > max_age_days
+    if stale:
+        reasons.append(f"champion version {champion} is {age_days:.1f} days old (max {max_age_days:g})")
+    if reasons:
+        return Retraining(True, tuple(reasons))
+    psis = [shift for shift in found if shift.statistic == "psi"]
+    largest = max(psis, key=lambda shift: shift.value, default=None)
+    calm = (
+        f"no column drifted: largest PSI {largest.column} {largest.value:.3f} <= {largest.limit:g}"
+        if largest
+        else "no column drifted"
+    )
+    age = f"{age_days:.1f} days old" if age_days is not None else "of unknown age"
+    return Retraining(False, (calm, f"champion version {champion} is {age} (max {max_age_days:g})"))

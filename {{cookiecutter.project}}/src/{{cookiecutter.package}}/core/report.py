@@ -12,8 +12,18 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from ..artefacts import Comparison, Deployment, Evaluation, LoadTest, Promotion, Score, Validation
+from ..artefacts import (
+    Comparison,
+    Deployment,
+    DriftCheck,
+    Evaluation,
+    LoadTest,
+    Promotion,
+    Score,
+    Validation,
+)
 from .charts import Bars, Chart, Curve, Matrix, Series, mermaid, table_rows
+from .drift import Shift
 
 Status = Literal["passed", "failed", "skipped", "not run"]
 MARKS: dict[Status, str] = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "not run": "⚪"}
@@ -120,6 +130,8 @@ class Report:
 class Results:
     """What the stages left behind; None where a stage wrote nothing."""
 
+    drift: DriftCheck | None = None
+    """The scheduled run's drift check; None in a push or change-request pipeline."""
     validation: Validation | None = None
     unit_tests: JUnitSummary | None = None
     evaluation: Evaluation | None = None
@@ -130,11 +142,43 @@ class Results:
     deployment: Deployment | None = None
     curves: tuple[Curve, ...] = ()
     """The evaluation's ROC and precision-recall curves (HTML only)."""
-    default_branch_only: str | None = None
-    """Why promote and deploy do not run here (a pull request, another branch); None on the default branch."""
+    skipped: dict[str, str] = field(default_factory=dict)
+    """Stages that do not run in this pipeline, and why (promote off the default branch, the stages of a
+    scheduled run that found no retraining needed)."""
 
 
 # -- one part per stage ----------------------------------------------------------------------------------
+
+
+def _shift_table(shifts: tuple[Shift, ...], caption: str) -> Table:
+    return Table(
+        ("column", "statistic", "value", "limit", ""),
+        tuple(
+            (
+                shift.column,
+                shift.statistic,
+                f"{shift.value:.4f}",
+                f"{shift.limit:g}",
+                "✅" if shift.ok else "❌",
+            )
+            for shift in shifts
+        ),
+        caption,
+    )
+
+
+def drift_part(drift: DriftCheck) -> Part:
+    verdict = "retraining needed" if drift.retrain else "no retraining needed"
+    blocks: list[Block] = [
+        Bullets(drift.reasons, "Why:"),
+        f"Data: {drift.rows} rows of `{drift.data}`; {drift.refreshed}",
+    ]
+    if drift.reference:
+        blocks.append(f"Reference: {drift.reference}")
+    drifted = tuple(shift for shift in drift.shifts if not shift.ok)
+    if drift.shifts:
+        blocks.append(_shift_table(drifted or drift.shifts, "Drifted columns:" if drifted else "Columns:"))
+    return Part("drift", "Drift check", "passed", f"{verdict}: {'; '.join(drift.reasons)}", tuple(blocks))
 
 
 def validation_part(validation: Validation) -> Part:
@@ -165,22 +209,7 @@ def validation_part(validation: Validation) -> Part:
             )
         )
     if validation.value_skew:
-        blocks.append(
-            Table(
-                ("column", "statistic", "value", "limit", ""),
-                tuple(
-                    (
-                        shift.column,
-                        shift.statistic,
-                        f"{shift.value:.4f}",
-                        f"{shift.limit:g}",
-                        "✅" if shift.ok else "❌",
-                    )
-                    for shift in validation.value_skew
-                ),
-                "Drift from the reference:",
-            )
-        )
+        blocks.append(_shift_table(validation.value_skew, "Drift from the reference:"))
     blocks += [f"Note: {note}" for note in validation.notes]
     return Part(
         "validate", "Data validation", "passed" if validation.valid else "failed", headline, tuple(blocks)
@@ -442,15 +471,15 @@ def build(results: Results, context: Context) -> Report:
         "promote": promotion_part(results.promotion) if results.promotion else None,
         "deploy": deployment_part(results.deployment) if results.deployment else None,
     }
-    parts: list[Part] = []
+    parts: list[Part] = [drift_part(results.drift)] if results.drift else []
     stopped: str | None = None
     how = "at"
     for stage, title in STAGES:
         part = found[stage]
-        if part is None:
-            if results.default_branch_only and stage in ("promote", "deploy"):
-                part = Part(stage, title, "skipped", f"skipped: {results.default_branch_only}")
-            elif stopped:
+        if stage in results.skipped:  # what an earlier run left here is not this pipeline's
+            part = Part(stage, title, "skipped", f"skipped: {results.skipped[stage]}")
+        elif part is None:
+            if stopped:
                 part = Part(stage, title, "not run", f"not run: the pipeline stopped {how} `{stopped}`")
             else:
                 stopped, how = stage, "before"
@@ -460,6 +489,9 @@ def build(results: Results, context: Context) -> Report:
         elif part.status == "failed" and not stopped:
             stopped = stage
         parts.append(part)
+    if results.drift and not results.drift.retrain and not stopped:
+        headline = f"no retraining needed: {'; '.join(results.drift.reasons)}"
+        return Report(context, "passed", headline, tuple(parts))
     return Report(context, *_verdict(parts, stopped, how), tuple(parts))
 
 

@@ -31,6 +31,8 @@ class Version:
     version: str
     run_id: str
     tags: dict[str, str]
+    created: float | None = None
+    """When it was registered, in seconds since the epoch."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,8 @@ def version_with_alias(paths: Paths, alias: str) -> Version | None:
         raise _unusable(paths, error) from None
     except OSError as error:
         raise _unusable(paths, error) from None
-    return Version(version=str(found.version), run_id=found.run_id or "", tags=dict(found.tags))
+    created = found.creation_timestamp / 1000 if found.creation_timestamp else None
+    return Version(str(found.version), found.run_id or "", dict(found.tags), created)
 
 
 def is_registered(paths: Paths, trained: TrainedModel) -> bool:
@@ -120,6 +123,23 @@ def load_version(paths: Paths, version: Version) -> model_files.LoadedModel:
                 f"champion {uri} cannot be loaded: {mlflow_store.first_line(error)}; "
                 "nothing was promoted (restore its artifacts, or move the alias to a usable version)"
             ) from None
+
+
+REFERENCE = "reference/profile.json"
+"""In a training run's artifacts: the profile of the data it trained on, which drift is measured against."""
+
+
+def training_reference(paths: Paths, version: Version) -> dict | None:
+    """The profile a version's training run logged (REFERENCE); None for a run that logged none."""
+    mlflow_store.connect(paths)
+    try:
+        return mlflow.artifacts.load_dict(f"runs:/{version.run_id}/{REFERENCE}")
+    except MlflowException as error:
+        if error.error_code == "RESOURCE_DOES_NOT_EXIST":
+            return None
+        raise _unusable(paths, error) from None
+    except OSError:
+        return None
 
 
 EXPORTED = "registered-version"

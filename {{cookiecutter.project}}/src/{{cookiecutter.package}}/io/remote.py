@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 from ..config import Paths
 from ..errors import UserError
 
@@ -52,3 +54,32 @@ def pull(paths: Paths) -> str:
         reason = (result.stderr or result.stdout).strip().splitlines()
         raise UserError(f"dvc pull failed: {reason[-1] if reason else 'no output'}")
     return f"data: pulled {', '.join(relative)} from the DVC remote"
+
+
+def imported(path: Path) -> bool:
+    """Whether a .dvc file is an import (`dvc import-url`, `dvc import`): it names its data's source."""
+    try:
+        return bool(yaml.safe_load(path.read_text(encoding="utf-8")).get("deps"))
+    except (OSError, AttributeError, yaml.YAMLError):
+        return False
+
+
+def refresh(paths: Paths, command: str) -> str:
+    """Bring the newest data: the drift.refresh command of params.yaml when there is one, else `dvc update`
+    of imported data (its source's latest) and `dvc pull` of the rest; says what it did."""
+    if command:
+        done = subprocess.run(command, shell=True, cwd=paths.root, capture_output=True, text=True)
+        if done.returncode != 0:
+            lines = (done.stderr or done.stdout).strip().splitlines()
+            reason = lines[-1] if lines else "no output"
+            failed = f"drift.refresh `{command}` failed (exit {done.returncode})"
+            raise UserError(f"{paths.params}: {failed}: {reason}")
+        return f"data: refreshed by `{command}`"
+    imports = [str(target.relative_to(paths.root)) for target in tracked(paths) if imported(target)]
+    if imports:
+        result = dvc(paths, "update", *imports)
+        if result.returncode != 0:
+            reason = (result.stderr or result.stdout).strip().splitlines()
+            raise UserError(f"dvc update failed: {reason[-1] if reason else 'no output'}")
+        return f"data: updated {', '.join(imports)} from their sources; " + pull(paths)
+    return pull(paths)

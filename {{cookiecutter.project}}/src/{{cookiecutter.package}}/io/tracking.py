@@ -14,6 +14,7 @@ from sklearn.pipeline import Pipeline
 from ..artefacts import TrainedModel
 from ..config import MODEL_NAME, Paths
 from . import mlflow_store, model_files
+from .registry import REFERENCE
 
 
 def log_training(
@@ -23,13 +24,16 @@ def log_training(
     params: dict[str, Any],
     metrics: dict[str, float],
     tags: dict[str, str],
+    reference: dict,
 ) -> TrainedModel:
-    """One MLflow run: parameters, training metrics, lineage tags, and the model, registered and tagged."""
+    """One MLflow run: parameters, training metrics, lineage tags, the profile of the training data (the
+    reference the scheduled drift check measures against), and the model, registered and tagged."""
     experiment_id = mlflow_store.connect(paths)
     with mlflow.start_run(experiment_id=experiment_id) as run:
         mlflow.log_params(params)
         mlflow.log_metrics(metrics)
         mlflow.set_tags(tags)
+        mlflow.log_dict(reference, REFERENCE)
         info = mlflow.sklearn.log_model(
             model,
             name="model",

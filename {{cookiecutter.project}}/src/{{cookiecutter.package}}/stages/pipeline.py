@@ -1,9 +1,13 @@
 """pipeline: every CI stage, in CI's order; what CI runs, one job per stage, runs here in one go.
 
+`--scheduled` is the scheduled pipeline (continuous training): `drift` first, then, only when it finds
+retraining needed, the stages that retrain, compare and deploy; otherwise it ends green with the reasons.
+
 ORDER is the one definition of the CI stages: GitHub, GitLab and Jenkins run exactly these, one job
-each, and a test checks that they do. Each stage module says what it reads from earlier stages
-(READS) and hands on to later ones (outputs); `pipeline --plan` prints both, which is what the CI
-definitions' artifact lists must carry.
+each, and a test checks that they do. Each stage module says what it reads from earlier stages (READS)
+and hands on to later ones (outputs); `pipeline --plan` prints both, which is what the CI definitions'
+artifact lists must carry. SCHEDULED is the scheduled pipeline's order; the three CI systems run it as one
+job, `pipeline --scheduled`, because only drift's outcome says which of its stages run.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import importlib
 import json
 from types import ModuleType
 
+from ..artefacts import DriftCheck
 from ..config import DEFAULT_BRANCH, Paths
 from ..errors import StageError, UserError
 from ..io.versions import off_default_branch
@@ -20,6 +25,10 @@ from ..io.versions import off_default_branch
 ORDER = (
     "validate", "lint", "test", "repro", "model-tests", "loadtest", "compare", "promote", "deploy", "report",
 )  # fmt: skip
+SCHEDULED = (
+    "drift", "validate", "repro", "model-tests", "loadtest", "compare", "promote", "deploy", "report",
+)  # fmt: skip
+"""The scheduled run: no lint or test (its commit's code passed them when it was pushed)."""
 ALWAYS = ("report",)
 """Stages that run also after an earlier stage failed: the report says where the pipeline stopped."""
 DEFAULT_BRANCH_ONLY = ("promote", "deploy")
@@ -42,6 +51,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         const="plan",
         help="print each CI stage, what it reads and hands on, as JSON, and exit",
     )
+    parser.add_argument(
+        "--scheduled",
+        action="store_true",
+        help="the scheduled pipeline: drift first, and retraining only when it finds it needed",
+    )
 
 
 def stage(name: str) -> ModuleType:
@@ -61,14 +75,16 @@ def plan(paths: Paths) -> list[dict[str, object]]:
     ]
 
 
-def run(paths: Paths, show: str | None = None) -> None:
+def run(paths: Paths, show: str | None = None, scheduled: bool = False) -> None:
+    order = SCHEDULED if scheduled else ORDER
     if show == "list":
-        print("\n".join(ORDER))
+        print("\n".join(order))
         return
     if show == "plan":
         print(json.dumps(plan(paths), indent=2))
         return
-    for name in ORDER:
+    paths.drift.unlink(missing_ok=True)  # the report tells this run's story, not an earlier drift check's
+    for name in order:
         if name in DEFAULT_BRANCH_ONLY and (reason := off_default_branch(paths.root, DEFAULT_BRANCH)):
             print(f"==> {name}: skipped {reason}", flush=True)
             continue
@@ -76,12 +92,16 @@ def run(paths: Paths, show: str | None = None) -> None:
             continue
         print(f"==> {name}", flush=True)
         try:
-            stage(name).run(paths)
+            outcome = stage(name).run(paths)
         except (UserError, StageError):
             finish(paths)
             raise
+        if isinstance(outcome, DriftCheck) and not outcome.retrain:
+            finish(paths)
+            print(f"==> pipeline: no retraining needed: {'; '.join(outcome.reasons)}")
+            return
     finish(paths)
-    print(f"==> pipeline: {len(ORDER)} stages done ({', '.join(ORDER)})")
+    print(f"==> pipeline: {len(order)} stages done ({', '.join(order)})")
 
 
 def finish(paths: Paths) -> None:

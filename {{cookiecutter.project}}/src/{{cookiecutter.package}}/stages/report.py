@@ -15,7 +15,16 @@ import os
 from pathlib import Path
 from typing import TypeVar
 
-from ..artefacts import Artefact, Comparison, Deployment, Evaluation, LoadTest, Promotion, Validation
+from ..artefacts import (
+    Artefact,
+    Comparison,
+    Deployment,
+    DriftCheck,
+    Evaluation,
+    LoadTest,
+    Promotion,
+    Validation,
+)
 from ..config import DEFAULT_BRANCH, PROJECT, Paths
 from ..core.charts import Curve
 from ..core.report import Context, Report, Results, build, summarise_junit, to_markdown
@@ -24,6 +33,7 @@ from ..errors import PostError
 from ..io import forge
 from ..io.files import write_atomic
 from ..io.versions import git_branch, git_commit, off_default_branch
+from .pipeline import DEFAULT_BRANCH_ONLY, ORDER, SCHEDULED
 
 A = TypeVar("A", bound=Artefact)
 READS = ("validate", "test", "repro", "model-tests", "loadtest", "compare", "promote", "deploy")
@@ -59,9 +69,23 @@ def _curve(path: Path, title: str, x: str, y: str, diagonal: bool = False) -> tu
     return (Curve(title, x, y, points, diagonal),)
 
 
+def skipped(paths: Paths, drift: DriftCheck | None) -> dict[str, str]:
+    """The stages this pipeline does not run, and why."""
+    found = {}
+    if reason := off_default_branch(paths.root, DEFAULT_BRANCH):
+        found |= dict.fromkeys(DEFAULT_BRANCH_ONLY, reason)
+    if drift is not None:
+        found |= {name: "not part of the scheduled pipeline" for name in ORDER if name not in SCHEDULED}
+        if not drift.retrain:
+            found |= dict.fromkeys(SCHEDULED[SCHEDULED.index("validate") + 1 :], "no retraining needed")
+    return found
+
+
 def results(paths: Paths) -> Results:
     """What the stages left in reports/ (and models/): missing files are parts that did not run."""
+    drift = _read(DriftCheck, paths.drift)
     return Results(
+        drift=drift,
         validation=_read(Validation, paths.validation),
         unit_tests=_junit(paths.junit / "unit.xml"),
         evaluation=_read(Evaluation, paths.evaluation),
@@ -79,7 +103,7 @@ def results(paths: Paths) -> Results:
                 "precision",
             ),
         ),
-        default_branch_only=off_default_branch(paths.root, DEFAULT_BRANCH),
+        skipped=skipped(paths, drift),
     )
 
 

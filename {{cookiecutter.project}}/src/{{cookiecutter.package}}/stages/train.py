@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from ..config import Paths
+from ..core.drift import profile
 from ..core.models import build_model
 from ..core.scoring import classification_scores
 from ..io import model_files, tracking
@@ -58,7 +59,8 @@ def run(paths: Paths) -> None:
         "params_hash": params_hash(flat_params(settings)),
         "model_kind": settings.train.model.kind,
     }
-    trained = tracking.log_training(paths, model, example, flat_params(settings), metrics, tags)
+    reference = {"data": paths.shown(paths.train_split), **profile(train, contract)}
+    trained = tracking.log_training(paths, model, example, flat_params(settings), metrics, tags, reference)
     trained.write(paths.trained)
     print(
         f"train: {settings.train.model.kind} on {len(train)} rows in {seconds:.1f}s; "

@@ -36,9 +36,16 @@ def outputs(paths: Paths) -> list[Path]:
 
 def run(paths: Paths, data: Path | None = None) -> None:
     """The raw data, reported where the pipeline reads it; another file (--data), reported apart from it."""
-    settings, contract = load_checked(paths)
     if data is None and "DVC_STAGE" not in os.environ:  # under `dvc repro`, repro has pulled
+        load_checked(paths)
         print(f"validate: {remote.pull(paths)}")
+    check(paths, data)
+
+
+def check(paths: Paths, data: Path | None = None, skew: bool = True) -> None:
+    """The contract's checks, and value skew against data/reference.json unless skew is False (the scheduled
+    run's `drift` measures it against the champion's training data instead); a DataError when any fails."""
+    settings, contract = load_checked(paths)
     source = data or paths.raw_data
     report, docs = (paths.validation, paths.data_docs) if data is None else paths.checked(data)
     frame = read_text(source)
@@ -51,7 +58,11 @@ def run(paths: Paths, data: Path | None = None) -> None:
     if all(outcome.success for outcome in outcomes):
         values = typed(frame, contract)
         outcomes += validator.run("values", values, value_expectations(contract))
-        if paths.reference.is_file():
+        if not skew:
+            notes.append(
+                "value skew not checked here: drift measures it against the champion's training data"
+            )
+        elif paths.reference.is_file():
             reference = read_json(paths.reference)
             limits = settings.validate_
             found_shifts = shifts(reference, values, contract, limits.psi_max, limits.missing_increase_max)

@@ -1,0 +1,73 @@
+"""drift: the scheduled run's first stage: refresh the data, check it, and decide whether to retrain.
+
+The data is refreshed (params.yaml drift.refresh, else `dvc update` of imported data and `dvc pull`),
+checked against the contract, and compared column by column (PSI and missing rates, as `validate` does)
+with the profile of the data the champion was trained on, which its MLflow run logged. Retraining is
+needed when a column drifted past the limits in params.yaml (drift:), when the champion is older than
+drift.max_age_days, or when there is no champion yet; reports/drift.json says which and why. When it is
+needed, data/reference.json becomes the new data's profile, the reference of the model trained next.
+Exit 0 either way ("no retraining needed" is a normal outcome); 1 when the new data breaks the contract.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from ..artefacts import DriftCheck
+from ..config import Paths
+from ..core.drift import decide, profile, shifts
+from ..io import registry, remote
+from ..io.datasets import read_raw
+from ..io.files import read_json, write_json
+from ..settings import load_checked
+from . import validate
+
+READS: tuple[str, ...] = ()
+DAY = 86_400
+
+
+def outputs(paths: Paths) -> list[Path]:
+    return [paths.drift, paths.validation, paths.reference]
+
+
+def run(paths: Paths) -> DriftCheck:
+    settings, contract = load_checked(paths)
+    limits = settings.drift
+    refreshed = remote.refresh(paths, limits.refresh)
+    print(f"drift: {refreshed}")
+    paths.drift.unlink(missing_ok=True)  # a failed check leaves no earlier decision behind
+    validate.check(paths, skew=False)
+    frame = read_raw(paths.raw_data, contract)
+
+    champion = registry.champion(paths)
+    reference, source = None, None
+    if champion is not None:
+        reference = registry.training_reference(paths, champion)
+        source = f"champion version {champion.version}'s training data (MLflow run {champion.run_id})"
+        if reference is None and paths.reference.is_file():
+            reference = read_json(paths.reference)
+            source = f"{paths.shown(paths.reference)} (version {champion.version}'s run logged no profile)"
+    found = []
+    if reference is not None:
+        found = shifts(reference, frame, contract, limits.psi_max, limits.missing_increase_max)
+    age = (time.time() - champion.created) / DAY if champion and champion.created else None
+    decision = decide(champion.version if champion else None, age, found, limits.max_age_days)
+
+    check = DriftCheck(
+        retrain=decision.retrain,
+        reasons=decision.reasons,
+        data=paths.shown(paths.raw_data),
+        rows=len(frame),
+        refreshed=refreshed,
+        champion=champion.version if champion else None,
+        champion_age_days=round(age, 3) if age is not None else None,
+        reference=source,
+        shifts=tuple(found),
+    )
+    if decision.retrain:
+        write_json(paths.reference, {"data": paths.raw_data.name, **profile(frame, contract)})
+    check.write(paths.drift)
+    verdict = "retraining needed" if decision.retrain else "no retraining needed"
+    print(f"drift: {verdict}: {'; '.join(decision.reasons)} ({paths.shown(paths.drift)})")
+    return check

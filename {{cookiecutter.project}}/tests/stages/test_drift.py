@@ -1,0 +1,100 @@
+"""drift, the scheduled run's first stage, in a copy of a trained project: against its champion's training
+data. The scheduled pipeline's retraining path runs in the template's CI tests."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from {{ cookiecutter.package }}.artefacts import DriftCheck
+from {{ cookiecutter.package }}.cli import main
+from {{ cookiecutter.package }}.config import Paths
+from {{ cookiecutter.package }}.io import registry
+
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("reproduced")]
+
+
+def export(paths: Paths, name: str, change) -> Path:
+    """A new data export beside the project: its data, changed."""
+    frame = change(pd.read_csv(paths.raw_data, dtype=str, keep_default_na=False))
+    target = paths.root.parent / name
+    frame.to_csv(target, index=False)
+    return target
+
+
+def fewer_young_people(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[(frame["age"].astype(int) >= 30) | (frame.index % 5 == 0)]
+
+
+def negative_ages(frame: pd.DataFrame) -> pd.DataFrame:
+    frame.loc[:10, "age"] = "-4"
+    return frame
+
+
+def refresh_with(paths: Paths, command: str) -> None:
+    """drift.refresh in params.yaml: the command that brings the newest data."""
+    text = paths.params.read_text()
+    assert '  refresh: ""' in text
+    paths.params.write_text(text.replace('  refresh: ""', f"  refresh: {json.dumps(command)}", 1))
+
+
+def test_no_champion_retrains_the_same_data_does_not_and_drifted_data_does(reproduced, copy_of, capsys):
+    paths = copy_of(reproduced)
+    assert main(["drift"]) == 0
+    first = DriftCheck.read(paths.drift)
+    assert (first.retrain, first.reasons) == (True, ("no champion yet: the first model is trained",))
+    assert first.champion is None
+
+    registry.promote(paths, "1")
+    committed = paths.reference.read_text()
+    capsys.readouterr()
+    assert main(["pipeline", "--scheduled"]) == 0  # the scheduled pipeline: drift, and nothing to retrain
+    out = capsys.readouterr().out
+    assert "==> pipeline: no retraining needed: no column drifted" in out
+    assert "==> repro" not in out
+    report = paths.report_markdown.read_text()
+    assert report.startswith("## ✅ {{ cookiecutter.project }} pipeline: no retraining needed: no column drifted")
+    assert "| ⏭️ `compare` | skipped: no retraining needed |" in report
+    assert "| ⏭️ `test` | skipped: not part of the scheduled pipeline |" in report
+    assert registry.champion(paths).version == "1"
+    same = DriftCheck.read(paths.drift)
+    assert not same.retrain, same.reasons
+    assert same.reasons[0].startswith("no column drifted: largest PSI ")
+    assert same.champion == "1" and 0 <= same.champion_age_days < 1
+    run_id = registry.champion(paths).run_id
+    assert same.reference == f"champion version 1's training data (MLflow run {run_id})"
+    assert {shift.column for shift in same.shifts} >= {"age", "workclass", "hours_per_week"}
+    assert paths.reference.read_text() == committed, "no retraining: the reference stays"
+
+    source = export(paths, "export.csv", fewer_young_people)
+    refresh_with(paths, f"cp {source} data/raw/adult.csv")
+    assert main(["drift"]) == 0
+    moved = DriftCheck.read(paths.drift)
+    assert moved.retrain
+    assert moved.reasons[0].startswith("age: psi "), moved.reasons
+    assert moved.refreshed == f"data: refreshed by `cp {source} data/raw/adult.csv`"
+    rows = len(pd.read_csv(source))
+    assert moved.rows == rows
+    assert json.loads(paths.reference.read_text())["rows"] == rows, "the next model's reference: the new data"
+
+
+def test_a_failing_refresh_or_data_that_breaks_the_contract_stops_with_one_line_and_decides_nothing(
+    reproduced, copy_of, capsys
+):
+    paths = copy_of(reproduced)
+    registry.promote(paths, "1")
+    original = paths.params.read_text()
+    refresh_with(paths, "echo 'export not ready' >&2; exit 3")
+    assert main(["drift"]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {paths.params}: drift.refresh `echo 'export not ready' >&2; exit 3` failed (exit 3): "
+        "export not ready\n"
+    )
+    assert not paths.drift.exists()
+
+    paths.params.write_text(original)
+    refresh_with(paths, f"cp {export(paths, 'broken.csv', negative_ages)} data/raw/adult.csv")
+    assert main(["drift"]) == 1
+    assert "breaks the data contract" in capsys.readouterr().err
+    assert not paths.drift.exists()
