@@ -82,9 +82,20 @@ def act_project(ci_project: Path) -> Path:
     return ci_project
 
 
+SCHEDULED_JOB = "retrain"
+"""The scheduled pipeline's one job (`pipeline --scheduled`); its `if:` keeps it out of push and pull request runs."""
+
+
 def jobs(project: Path) -> list[str]:
-    """One job per pipeline stage, then the aggregate check."""
+    """The push pipeline's jobs: one per pipeline stage, then the aggregate check."""
     return [*project_stages(project), "ci-ok"]
+
+
+def results(run: ActRun) -> dict[str, str]:
+    """A push or pull request run's job results, after checking that the scheduled job did not run."""
+    found = run.job_results()
+    assert found.pop(SCHEDULED_JOB) == "skipped"
+    return found
 
 
 def stages_run(run: ActRun) -> list[str]:
@@ -150,7 +161,7 @@ def test_push_to_main_runs_every_stage_in_order_and_the_report_gets_the_artifact
     run = run_workflow(act_project, "push", tmp_path / "run")
 
     assert run.returncode == 0, run.log[-4000:]
-    assert run.job_results() == dict.fromkeys(jobs(act_project), "success")
+    assert results(run) == dict.fromkeys(jobs(act_project), "success")
     assert run.jobs_started() == jobs(act_project)
     assert stages_run(run) == project_stages(act_project)
     for job in project_stages(act_project):
@@ -191,6 +202,22 @@ def test_push_to_main_runs_every_stage_in_order_and_the_report_gets_the_artifact
     assert [path.parents[2].name for path in saved] == ["mlflow-store-1-1", "mlflow-store-1-1-deployed"]
     deployed = json.loads((run.artifact("deploy") / "deploy.json").read_text())
     assert (deployed["outcome"], deployed["after"]) in {("deployed", "1"), ("unchanged", "1")}
+    untouched(act_project)
+
+    # The schedule next, with that run's caches: the retrain job alone, `pipeline --scheduled`, which finds
+    # the data the champion was trained on, retrains nothing and ends green.
+    scheduled = run_workflow(act_project, "schedule", tmp_path / "scheduled", caches=run.folder / "caches")
+    assert scheduled.returncode == 0, scheduled.log[-4000:]
+    assert scheduled.jobs_started() == [SCHEDULED_JOB]
+    assert scheduled.job_results() == {SCHEDULED_JOB: "success", **dict.fromkeys(jobs(act_project), "skipped")}
+    assert scheduled.commands(SCHEDULED_JOB) == [f"uv run --no-sync {PROJECT} pipeline --scheduled"]
+    drift = json.loads((scheduled.artifact(SCHEDULED_JOB) / "reports" / "drift.json").read_text())
+    assert (drift["retrain"], drift["champion"]) == (False, "1")
+    assert drift["reference"].startswith("champion version 1's training data (MLflow run ")
+    summary = (scheduled.artifact(SCHEDULED_JOB) / "reports" / "report.md").read_text()
+    assert summary.startswith(f"## ✅ {PROJECT} pipeline: no retraining needed: no column drifted")
+    stores = sorted((run.folder / "caches").glob("mlflow-store-*/files/mlruns/mlflow.db"))
+    assert [path.parents[2].name for path in stores][-1].endswith("-scheduled")
     untouched(act_project)
 
 
@@ -261,7 +288,7 @@ def test_pull_request_runs_green(act_project: Path, pull_request_runs: PullReque
 
     assert run.returncode == 0, run.log[-4000:]
     gated = default_branch_stages(act_project)
-    assert run.job_results() == {job: "skipped" if job in gated else "success" for job in jobs(act_project)}
+    assert results(run) == {job: "skipped" if job in gated else "success" for job in jobs(act_project)}
     assert stages_run(run) == [stage for stage in project_stages(act_project) if stage not in gated]
     assert not (run.folder / "caches").exists() or not any((run.folder / "caches").iterdir())
     uploaded = sorted(path.name for path in run.artifacts.iterdir() if not path.name.startswith(":"))
@@ -279,7 +306,7 @@ def test_a_failing_unit_test_stops_the_pipeline_at_the_test_job(broken_project: 
     assert run.returncode != 0
     stages = project_stages(broken_project)
     after = stages[stages.index("test") + 1 : -1]
-    assert run.job_results() == {
+    assert results(run) == {
         **{job: "success" for job in stages[: stages.index("test")]},
         "test": "failure",
         **dict.fromkeys(after, "skipped"),

@@ -29,7 +29,7 @@ from ci.definitions import PROJECT, default_branch_stages, project_stages, stage
 from ci.definitions import gitlab_jobs as jobs_in_order
 from ci.gitlab import runner
 from ci.gitlab.runner import GitlabRun, gitlab_jobs, plan_gitlab, require_gitlab_ci_local, run_gitlab
-from ci.projects import ci_env, clone, commit_params, git
+from ci.projects import ci_env, clone, commit_params, commit_refresh, drifted_export, git
 from defects import DEFECTS
 
 CLI = f"uv run --no-sync {PROJECT}"
@@ -44,16 +44,29 @@ def gitlab_project(ci_project: Path) -> Path:
     return ci_project
 
 
+SCHEDULED_JOB = "retrain"
+"""The scheduled pipeline's one job (`pipeline --scheduled`); never part of a push or merge request pipeline."""
+
+
 def jobs(project: Path) -> list[str]:
-    return jobs_in_order(yaml.safe_load((project / ".gitlab-ci.yml").read_text()))
+    """The push pipeline's jobs, in order."""
+    found = jobs_in_order(yaml.safe_load((project / ".gitlab-ci.yml").read_text()))
+    return [job for job in found if job != SCHEDULED_JOB]
+
+
+def results(run: GitlabRun) -> dict[str, str]:
+    """A push or merge request pipeline's job results, after checking that the scheduled job did not run."""
+    found = run.job_results()
+    assert found.pop(SCHEDULED_JOB) == "skipped"
+    return found
 
 
 def stages_run(run: GitlabRun) -> list[str]:
     return stage_commands([line for script in run.job_scripts().values() for line in script], PROJECT)
 
 
-def run_pipeline(project: Path, state_dir: Path, **kwargs) -> GitlabRun:
-    run = run_gitlab(project, variables=VARIABLES, state_dir=state_dir, **kwargs)
+def run_pipeline(project: Path, state_dir: Path, variables: dict[str, str] | None = None, **kwargs) -> GitlabRun:
+    run = run_gitlab(project, variables={**VARIABLES, **(variables or {})}, state_dir=state_dir, **kwargs)
     print(run.log)  # shown by pytest when the test fails
     print(f"[{run.branch}] {run.seconds} s: {run.job_results()} {run.job_durations()}")
     return run
@@ -136,7 +149,9 @@ class Pipelines:
     deployed), the default model on a feature branch (compared, never promoted or deployed), the same
     merged into main (promote, deployed), the small model again on main (keep, nothing deployed), and a
     retrain as good as the champion promoted under the non-inferiority rule but deployed as a canary that
-    gets no traffic in its window (withdrawn: rolled back, the pipeline fails)."""
+    gets no traffic in its window (withdrawn: rolled back, the pipeline fails). Then two scheduled pipelines,
+    whose refresh (drift.refresh) copies the warehouse's export: the same data (unchanged: nothing retrained),
+    then an export that drifted (retrained, promoted and deployed)."""
 
     project: Path
     cache: Path
@@ -145,6 +160,8 @@ class Pipelines:
     promoted: GitlabRun
     kept: GitlabRun
     withdrawn: GitlabRun
+    unchanged: GitlabRun
+    drifted: GitlabRun
     aliases: dict[str, dict[str, str]]
     """The registry's aliases in the cache after each run, by run name."""
     served: dict[str, str | None]
@@ -167,8 +184,11 @@ def pipelines(gitlab_project: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
     served: dict[str, str | None] = {}
 
-    def pipeline(name: str, branch: str = "main", jobs: tuple[str, ...] = ()) -> None:
-        runs[name] = run_pipeline(project, folder / name, branch=branch, cache_dir=cache, jobs=jobs, needs=False)
+    def pipeline(name: str, branch: str = "main", jobs: tuple[str, ...] = (), scheduled: bool = False) -> None:
+        variables = {"CI_PIPELINE_SOURCE": "schedule"} if scheduled else {}
+        runs[name] = run_pipeline(
+            project, folder / name, variables, branch=branch, cache_dir=cache, jobs=jobs, needs=False
+        )
         aliases[name] = registry_aliases(cache) if (cache / "mlflow-store").exists() else {}
         served[name] = served_version(project)
 
@@ -187,12 +207,21 @@ def pipelines(gitlab_project: Path, tmp_path_factory: pytest.TempPathFactory) ->
     params.write_text(text.replace("  strategy: blue-green", "  strategy: canary", 1))
     commit_params(project, "A canary of the default model", max_iter=200, max_leaf_nodes=31, window_s=2)
     pipeline("withdrawn", jobs=RELEASE_JOBS)
-    names = ("first", "feature", "promoted", "kept", "withdrawn")
+    text = params.read_text().replace("  rule: non_inferior", "  rule: improve", 1)
+    params.write_text(text.replace("  strategy: canary", "  strategy: blue-green", 1))
+    git(project, "commit", "-qam", "Back to the improve rule and blue-green")
+    export = folder / "export.csv"  # the warehouse's latest export, outside the repository
+    shutil.copy2(project / "data" / "raw" / "adult.csv", export)
+    commit_refresh(project, export)
+    pipeline("unchanged", scheduled=True)
+    drifted_export(project, export)  # the next export drifted
+    pipeline("drifted", scheduled=True)
+    names = ("first", "feature", "promoted", "kept", "withdrawn", "unchanged", "drifted")
     return Pipelines(project, cache, *(runs[name] for name in names), aliases, served)
 
 
 CHAIN = pytest.mark.xdist_group("gitlab-pipelines")
-"""Tests that read the four pipelines above: on one worker, which runs them once."""
+"""Tests that read the pipelines above: on one worker, which runs them once."""
 
 
 @pytest.mark.slow
@@ -200,13 +229,14 @@ CHAIN = pytest.mark.xdist_group("gitlab-pipelines")
 def test_main_runs_every_stage_in_order_all_green(pipelines: Pipelines):
     run, project = pipelines.first, pipelines.project
     assert run.returncode == 0, run.log[-4000:]
-    assert run.job_results() == dict.fromkeys(jobs(project), "success")
+    assert results(run) == dict.fromkeys(jobs(project), "success")
     scripts = run.job_scripts()
     assert list(scripts) == jobs(project)  # the order the jobs started in
     assert stages_run(run) == project_stages(project)
     assert all(script[0] == "uv sync --locked" and len(script) == 2 for script in scripts.values())
     # What ran is what .gitlab-ci.yml says, before_script included.
-    assert scripts == {job: script for job, _, script in gitlab_jobs(project, run.state_dir / "preview")}
+    preview = gitlab_jobs(project, run.state_dir / "preview")
+    assert scripts == {job: script for job, _, script in preview if job != SCHEDULED_JOB}
 
 
 @pytest.mark.slow
@@ -269,7 +299,7 @@ def test_a_feature_branch_pipeline_compares_with_mains_champion_and_never_promot
     run, project = pipelines.feature, pipelines.project
     assert run.returncode == 0, run.log[-4000:]
     gated = default_branch_stages(project)
-    assert run.job_results() == {job: "skipped" if job in gated else "success" for job in jobs(project)}
+    assert results(run) == {job: "skipped" if job in gated else "success" for job in jobs(project)}
     assert stages_run(run) == [stage for stage in project_stages(project) if stage not in gated]
     # It compared against the champion main's pipeline left in the cache, and the cache kept main's store.
     assert decision(run) == ("promote", "2")
@@ -337,6 +367,46 @@ def test_main_deploys_each_promoted_model_and_a_failed_canary_is_rolled_back(pip
     assert pipelines.aliases["withdrawn"] == {"champion": "2"}
 
 
+def model_versions(cache: Path) -> int:
+    with closing(sqlite3.connect(cache / "mlflow-store" / "mlruns" / "mlflow.db")) as connection:
+        return connection.execute("SELECT count(*) FROM model_versions").fetchone()[0]
+
+
+@pytest.mark.slow
+@CHAIN
+def test_scheduled_pipelines_run_retrain_alone_and_only_drifted_data_retrains_and_deploys(pipelines: Pipelines):
+    """A pipeline schedule runs one job, `pipeline --scheduled`. With the data the champion was trained on it
+    ends green at drift and changes nothing; with an export that drifted it retrains, and the new version,
+    better on the new data, is promoted and deployed. The MLflow store goes on in the cache."""
+    project, unchanged, drifted = pipelines.project, pipelines.unchanged, pipelines.drifted
+    assert unchanged.ok, unchanged.log[-4000:]
+    assert unchanged.job_results() == {**dict.fromkeys(jobs(project), "skipped"), SCHEDULED_JOB: "success"}
+    assert unchanged.job_scripts() == {SCHEDULED_JOB: ["uv sync --locked", f"{CLI} pipeline --scheduled"]}
+    check = json.loads((unchanged.artifacts(SCHEDULED_JOB) / "reports" / "drift.json").read_text())
+    assert (check["retrain"], check["champion"]) == (False, "2")
+    assert check["reference"].startswith("champion version 2's training data (MLflow run ")
+    report = (unchanged.artifacts(SCHEDULED_JOB) / "reports" / "report.md").read_text()
+    assert report.startswith(f"## ✅ {PROJECT} pipeline: no retraining needed: no column drifted")
+    assert "==> repro" not in "\n".join(unchanged.job_output()[SCHEDULED_JOB])
+    assert pipelines.aliases["unchanged"] == pipelines.aliases["withdrawn"] == {"champion": "2"}
+    assert pipelines.served["unchanged"] == "2"
+
+    assert drifted.ok, drifted.log[-4000:]
+    assert drifted.job_results()[SCHEDULED_JOB] == "success"
+    check = json.loads((drifted.artifacts(SCHEDULED_JOB) / "reports" / "drift.json").read_text())
+    assert check["retrain"] and check["reasons"][0].startswith("age: psi "), check["reasons"]
+    output = "\n".join(drifted.job_output()[SCHEDULED_JOB])
+    assert "compare: challenger version 5 against champion version 2: promote" in output
+    assert pipelines.aliases["drifted"] == {"champion": "5", "previous": "2"}
+    assert pipelines.served["drifted"] == "5"
+    assert model_versions(pipelines.cache) == 5  # the unchanged run registered nothing
+    report = (drifted.artifacts(SCHEDULED_JOB) / "reports" / "report.md").read_text()
+    assert report.startswith(f"## ✅ {PROJECT} pipeline: 🏆 promote: the challenger beats the champion")
+    assert "| ✅ `drift` | retraining needed: age: psi " in report
+    assert "| ⏭️ `test` | skipped: not part of the scheduled pipeline |" in report
+    untouched(project)
+
+
 @pytest.mark.slow
 def test_a_failing_unit_test_stops_the_pipeline_at_test(broken_project: Path, tmp_path: Path):
     run = run_pipeline(broken_project, tmp_path / "state")
@@ -344,7 +414,7 @@ def test_a_failing_unit_test_stops_the_pipeline_at_test(broken_project: Path, tm
     assert run.returncode == 1
     order = jobs(broken_project)
     after = order[order.index("test") + 1 : -1]
-    assert run.job_results() == {
+    assert results(run) == {
         **{job: "success" for job in order[: order.index("test")]},
         "test": "failed",
         **dict.fromkeys(after, "not run"),
@@ -367,7 +437,7 @@ def test_corrupted_data_stops_the_pipeline_at_validation(corrupted_data_project:
     assert run.returncode == 1
     order = jobs(corrupted_data_project)
     assert order[0] == "validate"
-    assert run.job_results() == {"validate": "failed", **dict.fromkeys(order[1:-1], "not run"), "report": "success"}
+    assert results(run) == {"validate": "failed", **dict.fromkeys(order[1:-1], "not run"), "report": "success"}
     assert any(
         "sex: expected one of Female, Male; found 25 other values (e.g. 'Robot'" in line
         for line in run.job_output()["validate"]
@@ -386,7 +456,7 @@ def test_a_worthless_model_stops_the_pipeline_at_model_tests(shuffled_labels_pro
     assert run.returncode == 1
     order = jobs(shuffled_labels_project)
     stop = order.index("model-tests")
-    assert run.job_results() == {
+    assert results(run) == {
         **{job: "success" for job in order[:stop]},
         "model-tests": "failed",
         **dict.fromkeys(order[stop + 1 : -1], "not run"),
@@ -406,7 +476,7 @@ def test_a_lint_error_stops_the_pipeline_at_lint(gitlab_project: Path, tmp_path:
 
     assert run.returncode == 1
     order = jobs(project)
-    assert run.job_results() == {
+    assert results(run) == {
         **{job: "success" for job in order[: order.index("lint")]},
         "lint": "failed",
         **dict.fromkeys(order[order.index("lint") + 1 : -1], "not run"),
@@ -426,13 +496,22 @@ def test_workflow_rules_pick_branch_and_merge_request_pipelines(gitlab_project: 
     assert merge_request.created
     gated = default_branch_stages(gitlab_project)
     expected = {job: "never" if job in gated else "on_success" for job in jobs(gitlab_project)}
-    assert merge_request.when() == {**expected, "report": "always"}
+    assert merge_request.when() == {**expected, "report": "always", SCHEDULED_JOB: "never"}
+    push = plan_gitlab(gitlab_project, branch="main", state_dir=state).when()
+    assert push == {**dict.fromkeys(jobs(gitlab_project), "on_success"), "report": "always", SCHEDULED_JOB: "never"}
+    # A pipeline schedule (on the default branch): its one job, none of the push pipeline's.
+    schedule = {"CI_PIPELINE_SOURCE": "schedule"}
+    scheduled = plan_gitlab(gitlab_project, branch="main", variables=schedule, state_dir=state)
+    assert scheduled.created
+    assert scheduled.when() == {**dict.fromkeys(jobs(gitlab_project), "never"), SCHEDULED_JOB: "on_success"}
+    elsewhere = plan_gitlab(gitlab_project, branch="feature/x", variables=schedule, state_dir=state).when()
+    assert set(elsewhere.values()) == {"never"}  # a schedule of another branch runs nothing
     # A branch with an open merge request gets the merge request pipeline only, not a second branch pipeline.
     open_mr = {"CI_OPEN_MERGE_REQUESTS": "group/income-classifier!1"}
     assert not plan_gitlab(gitlab_project, branch="feature/x", variables=open_mr, state_dir=state).created
     run = run_gitlab(gitlab_project, branch="feature/x", variables={**VARIABLES, **open_mr}, state_dir=state)
     assert not run.created
-    assert run.job_results() == {job: "skipped" if job in gated else "not run" for job in jobs(gitlab_project)}
+    assert results(run) == {job: "skipped" if job in gated else "not run" for job in jobs(gitlab_project)}
     untouched(gitlab_project)
 
 

@@ -42,7 +42,7 @@ STANDIN_FOR = {
 SKIPPED_BY_ACT = {"actions/checkout"}
 """External actions act itself skips for the repository under test."""
 
-EVENTS = ("push", "pull_request")
+EVENTS = ("push", "pull_request", "schedule")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 TIMED_OUT = 124
 STEP_START = "⭐ Run Main "
@@ -256,6 +256,8 @@ def event_payload(project: Path, event: str, branch: str) -> dict[str, Any]:
             "head_commit": {"id": sha, "message": subject},
             "repository": repository,
         }
+    if event == "schedule":  # on the default branch, as GitHub runs schedules
+        return {"schedule": "17 4 * * 1", "repository": repository}
     return {
         "action": "synchronize",
         "number": 1,
