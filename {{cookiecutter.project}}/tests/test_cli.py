@@ -16,7 +16,7 @@ CI_STAGES = [
 
 
 def test_every_stage_module_is_a_command_with_its_docstring_as_help(capsys):
-    others = {"prepare", "train", "evaluate", "profile", "serve", "pipeline", "rollback"}
+    others = {"prepare", "train", "evaluate", "profile", "serve", "pipeline", "rollback", "monitor"}
     assert set(CI_STAGES) | set(SCHEDULED) | others == set(stage_names())
     with pytest.raises(SystemExit) as exit_:
         main(["--help"])

@@ -120,6 +120,38 @@ class DriftCheck(Artefact):
     shifts: tuple[Shift, ...]
 
 
+class Share(Frozen):
+    served: float
+    training: float | None
+    limit: float
+
+
+class Quality(Frozen):
+    rows: int
+    roc_auc: float | None
+    slices: dict[str, float | None]
+    floor: float
+
+
+class Monitoring(Artefact):
+    """reports/monitor.json: the served data (the prediction log) against the champion's training data."""
+
+    PRODUCER = "monitor"
+    schema_version: Literal[1] = 1
+    ok: bool
+    problems: tuple[str, ...]
+    log: tuple[str, ...]
+    """The prediction log's files read."""
+    rows: int
+    models: dict[str, int]
+    """Logged records by model version."""
+    reference: str
+    shifts: tuple[Shift, ...]
+    prediction_share: Share
+    quality: Quality | None = None
+    """Live quality, when delayed labels were given (--labels)."""
+
+
 class ModelVersion(Frozen):
     name: str
     version: str

@@ -108,6 +108,11 @@ class Paths:
         return self.root / "reports" / "drift.json"
 
     @property
+    def monitoring(self) -> Path:
+        """What `monitor` found in the served data."""
+        return self.root / "reports" / "monitor.json"
+
+    @property
     def promotion(self) -> Path:
         """What promote did: the version it moved the champion alias to, or why it did not."""
         return self.root / "reports" / "promotion.json"

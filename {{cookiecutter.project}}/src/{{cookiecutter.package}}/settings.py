@@ -80,10 +80,26 @@ class ModelTestSettings(Strict):
     max_load_mb: float = Field(600, gt=0)
 
 
+class PredictionLogSettings(Strict):
+    path: str = Field("logs/predictions.jsonl", min_length=1)
+    sample_rate: float = Field(0.1, ge=0, le=1)
+    max_mb: float = Field(10, gt=0)
+    backups: int = Field(5, ge=1)
+
+
 class ServeSettings(Strict):
     max_batch_rows: int = Field(1000, ge=1)
     max_body_bytes: int = Field(1_048_576, ge=1024)
     body_timeout_s: float = Field(10, gt=0)
+    prediction_log: PredictionLogSettings = PredictionLogSettings()
+
+
+class MonitorSettings(Strict):
+    min_rows: int = Field(200, ge=1)
+    psi_max: float = Field(0.2, gt=0)
+    missing_increase_max: float = Field(0.05, ge=0, le=1)
+    prediction_shift_max: float = Field(0.1, gt=0, le=1)
+    min_roc_auc: float = Field(0.8, ge=0, le=1)
 
 
 class SloSettings(Strict):
@@ -177,6 +193,7 @@ class Settings(Strict):
     serve: ServeSettings = ServeSettings()
     loadtest: LoadtestSettings = LoadtestSettings()
     deploy: DeploySettings = DeploySettings()
+    monitor: MonitorSettings = MonitorSettings()
 
 
 def load_settings(path: Path) -> Settings:

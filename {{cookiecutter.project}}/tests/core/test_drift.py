@@ -43,7 +43,8 @@ def test_retraining_is_decided_by_the_champion_its_age_and_the_drifted_columns()
     calm, drifted = Shift("age", "psi", 0.02, 0.1), Shift("age", "psi", 0.31, 0.1)
     assert decide(None, None, [], 30) == Retraining(True, ("no champion yet: the first model is trained",))
     assert decide("3", 2.0, [calm], 30) == Retraining(
-        False, ("no column drifted: largest PSI age 0.020 <= 0.1", "champion version 3 is 2.0 days old (max 30)")
+        False,
+        ("no column drifted: largest PSI age 0.020 <= 0.1", "champion version 3 is 2.0 days old (max 30)"),
     )
     assert decide("3", 2.0, [calm, drifted], 30) == Retraining(True, ("age: psi 0.310 > 0.1",))
     stale = decide("3", 45.5, [calm], 30)

@@ -22,7 +22,8 @@ pytestmark = pytest.mark.integration
 def register_challenger(registry, model, example) -> str:
     """Register a model built by the test as the challenger, the way the train stage does."""
     model_files.save(model, example, registry.paths.model)
-    trained = tracking.log_training(registry.paths, model, example, {}, {}, {"made_by": "test"})
+    reference = {"data": "test", "rows": len(example), "columns": {}}
+    trained = tracking.log_training(registry.paths, model, example, {}, {}, {"made_by": "test"}, reference)
     trained.write(registry.paths.trained)
     return trained.version
 

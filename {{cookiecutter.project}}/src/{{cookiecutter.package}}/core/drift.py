@@ -31,6 +31,11 @@ class Shift:
     def ok(self) -> bool:
         return self.value <= self.limit
 
+    @property
+    def breach(self) -> str:
+        """One line: what passed its limit (`age: psi 0.310 > 0.1`)."""
+        return f"{self.column}: {self.statistic.replace('_', ' ')} {self.value:.3f} > {self.limit:g}"
+
 
 def profile(frame: pd.DataFrame, contract: Contract) -> dict:
     """Per column: the missing rate and the distribution (decile bins or category frequencies)."""
@@ -117,10 +122,7 @@ def decide(
     if champion is None:
         return Retraining(True, ("no champion yet: the first model is trained",))
     drifted = [shift for shift in found if not shift.ok]
-    reasons = [
-        f"{shift.column}: {shift.statistic.replace('_', ' ')} {shift.value:.3f} > {shift.limit:g}"
-        for shift in drifted
-    ]
+    reasons = [shift.breach for shift in drifted]
     stale = age_days is not None and age_days > max_age_days
     if stale:
         reasons.append(f"champion version {champion} is {age_days:.1f} days old (max {max_age_days:g})")

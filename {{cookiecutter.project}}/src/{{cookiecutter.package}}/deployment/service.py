@@ -118,6 +118,7 @@ class LocalService:
             sys.executable, "-m", __package__.split(".")[0], "serve", "--model", model,
             "--host", self.settings.host, "--port", str(self.settings.port),
             "--admin-token-file", str(self.token_file),
+            "--prediction-log", str(self.folder / "predictions.jsonl"),  # beside the pid file
         ]  # fmt: skip
         with self.log.open("ab") as log:
             process = subprocess.Popen(

@@ -7,6 +7,7 @@ tracking server (MLFLOW_TRACKING_URI).
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import tempfile
@@ -140,6 +141,29 @@ def training_reference(paths: Paths, version: Version) -> dict | None:
         raise _unusable(paths, error) from None
     except OSError:
         return None
+
+
+def champion_reference(paths: Paths) -> tuple[Version | None, dict | None, str | None]:
+    """The champion, the profile of the data it was trained on and where that came from: its run's REFERENCE,
+    else (a run that logged none) data/reference.json; (None, None, None) when there is no champion."""
+    found = champion(paths)
+    if found is None:
+        return None, None, None
+    reference = training_reference(paths, found)
+    if reference is not None:
+        return (
+            found,
+            reference,
+            f"champion version {found.version}'s training data (MLflow run {found.run_id})",
+        )
+    if paths.reference.is_file():
+        logged = json.loads(paths.reference.read_text(encoding="utf-8"))
+        return (
+            found,
+            logged,
+            f"{paths.shown(paths.reference)} (version {found.version}'s run logged no profile)",
+        )
+    return found, None, None
 
 
 EXPORTED = "registered-version"

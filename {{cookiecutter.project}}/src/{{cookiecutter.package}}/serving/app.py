@@ -26,6 +26,7 @@ from ..core.request_schema import ContractLimits
 from ..settings import ServeSettings
 from .admin import Admin, add_admin_routes
 from .models import Loader, Models, ServedModel
+from .prediction_log import REQUEST_ID, PredictionLog, request_id
 from .prometheus import MetricsMiddleware, ServiceMetrics
 from .requests import BadRequestError, ErrorResponse, PredictionResponse, RequestReader, json_response
 
@@ -73,9 +74,11 @@ def create_app(
     loader: Loader,
     on_load_failure: Callable[[], None] = lambda: None,
     admin: Admin | None = None,
+    prediction_log: PredictionLog | None = None,
 ) -> FastAPI:
     """The service; `loader` runs once, in a background thread, when the app starts. With `admin`, the
-    deployment routes (staging, canary, promotion) are on /admin, behind its token."""
+    deployment routes (staging, canary, promotion) are on /admin, behind its token; with `prediction_log`,
+    a sample of the predictions is logged (serving/prediction_log.py)."""
     reader = RequestReader(contract, settings)
     limits = ContractLimits(contract)
     positive, negative = contract.label.positive, contract.label.negative
@@ -147,7 +150,14 @@ def create_app(
         if len(predictions) - positives:
             counted[negative].inc(len(predictions) - positives)
         model = {"name": served.reference.name, "version": served.reference.version}
-        return json_response({"model": model, "predictions": predictions, "warnings": warnings})
+        response = json_response({"model": model, "predictions": predictions, "warnings": warnings})
+        response.headers[REQUEST_ID] = request_id(request.headers.get(REQUEST_ID))
+        if prediction_log is not None:
+            labels = [prediction["label"] for prediction in predictions]
+            prediction_log.record(
+                response.headers[REQUEST_ID], served.version, records, probabilities, labels
+            )
+        return response
 
     @app.post(PREDICT, **PREDICT_DOCS)
     async def predict(request: Request) -> Response:

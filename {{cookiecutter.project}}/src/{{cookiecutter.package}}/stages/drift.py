@@ -19,7 +19,7 @@ from ..config import Paths
 from ..core.drift import decide, profile, shifts
 from ..io import registry, remote
 from ..io.datasets import read_raw
-from ..io.files import read_json, write_json
+from ..io.files import write_json
 from ..settings import load_checked
 from . import validate
 
@@ -40,14 +40,7 @@ def run(paths: Paths) -> DriftCheck:
     validate.check(paths, skew=False)
     frame = read_raw(paths.raw_data, contract)
 
-    champion = registry.champion(paths)
-    reference, source = None, None
-    if champion is not None:
-        reference = registry.training_reference(paths, champion)
-        source = f"champion version {champion.version}'s training data (MLflow run {champion.run_id})"
-        if reference is None and paths.reference.is_file():
-            reference = read_json(paths.reference)
-            source = f"{paths.shown(paths.reference)} (version {champion.version}'s run logged no profile)"
+    champion, reference, source = registry.champion_reference(paths)
     found = []
     if reference is not None:
         found = shifts(reference, frame, contract, limits.psi_max, limits.missing_increase_max)

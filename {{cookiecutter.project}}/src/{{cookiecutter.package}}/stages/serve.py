@@ -20,7 +20,8 @@ from ..serving.admin import Admin
 from ..serving.app import create_app
 from ..serving.backends import choose_backend
 from ..serving.models import Loader, ServedModel
-from ..settings import load_checked
+from ..serving.prediction_log import PredictionLog
+from ..settings import ServeSettings, load_checked
 
 DEFAULT_MODEL = "models/model"
 
@@ -38,6 +39,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="enable the deployment routes on /admin, for requests that carry the token this file holds",
     )
+    parser.add_argument(
+        "--prediction-log",
+        type=Path,
+        help="where the sampled prediction log goes (default: serve.prediction_log.path in params.yaml)",
+    )
 
 
 def run(
@@ -46,6 +52,7 @@ def run(
     host: str = "127.0.0.1",
     port: int = 8000,
     admin_token_file: Path | None = None,
+    prediction_log: Path | None = None,
 ) -> None:
     import uvicorn
 
@@ -73,17 +80,35 @@ def run(
         if server is not None:
             server.should_exit = True
 
+    logged = open_prediction_log(prediction_log or Path(settings.serve.prediction_log.path), settings.serve)
     app = create_app(
-        contract, settings.serve, settings.evaluate.threshold, lambda: load(reference), stop, admin
+        contract, settings.serve, settings.evaluate.threshold, lambda: load(reference), stop, admin, logged
     )
     # One worker; no access log (it would cost more than a prediction); httptools and uvloop when installed.
     config = uvicorn.Config(
         app, host=host, port=port, workers=1, access_log=False, log_level="info", timeout_graceful_shutdown=5
     )
     server = uvicorn.Server(config)
-    server.run()
+    try:
+        server.run()
+    finally:
+        if logged is not None:
+            logged.close()
     if app.state.slot.error:
         raise ServiceError(f"the service stopped: its model failed to load ({app.state.slot.error})")
+
+
+def open_prediction_log(path: Path, settings: ServeSettings) -> PredictionLog | None:
+    """The sampled prediction log; None when the sample rate is 0, or, with a warning, when it cannot be
+    written (a read-only container): serving never depends on it."""
+    config = settings.prediction_log
+    if config.sample_rate == 0:
+        return None
+    try:
+        return PredictionLog(path, config.sample_rate, int(config.max_mb * 1024 * 1024), config.backups)
+    except OSError as error:
+        logging.getLogger(__name__).warning("no prediction log: %s: %s", path, error.strerror)
+        return None
 
 
 def read_token(path: Path) -> str:

@@ -1,0 +1,67 @@
+"""What `monitor` judges in served data, pure: the prediction share against training's positive rate, and
+live quality from delayed labels, overall and per slice (skew per column is core/drift.py's PSI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn import metrics
+
+from .scoring import segment_masks
+
+
+@dataclass(frozen=True)
+class PredictionShare:
+    """The share of positive predictions served, against the positive rate of the training data."""
+
+    served: float
+    training: float
+    limit: float
+
+    @property
+    def shift(self) -> float:
+        return round(abs(self.served - self.training), 6)
+
+    @property
+    def ok(self) -> bool:
+        return self.shift <= self.limit
+
+
+def training_positive_rate(reference: dict, label: str, positive: str) -> float | None:
+    """The label's positive share in a reference profile (core/drift.py profile); None if it has none."""
+    frequencies = reference.get("columns", {}).get(label, {}).get("frequencies")
+    return None if frequencies is None else float(frequencies.get(positive, 0.0))
+
+
+@dataclass(frozen=True)
+class LiveQuality:
+    """ROC AUC on the served records whose labels came in, overall and per segment of the slice column."""
+
+    rows: int
+    roc_auc: float | None
+    slices: dict[str, float | None]
+    floor: float
+
+    def problems(self) -> list[str]:
+        found = []
+        if self.roc_auc is not None and self.roc_auc < self.floor:
+            found.append(f"live ROC AUC {self.roc_auc:.4f} < {self.floor:g} on {self.rows} labelled records")
+        for segment, score in self.slices.items():
+            if score is not None and score < self.floor:
+                found.append(f"live ROC AUC of segment {segment} {score:.4f} < {self.floor:g}")
+        return found
+
+
+def _auc(y_true: np.ndarray, probability: np.ndarray) -> float | None:
+    if len(np.unique(y_true)) < 2:
+        return None  # one class only: no ranking to judge
+    return round(float(metrics.roc_auc_score(y_true, probability)), 6)
+
+
+def live_quality(
+    y_true: np.ndarray, probability: np.ndarray, segments: pd.Series, floor: float
+) -> LiveQuality:
+    slices = {name: _auc(y_true[mask], probability[mask]) for name, mask in segment_masks(segments).items()}
+    return LiveQuality(len(y_true), _auc(y_true, probability), slices, floor)

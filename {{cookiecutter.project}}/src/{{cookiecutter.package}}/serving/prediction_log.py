@@ -1,0 +1,76 @@
+"""The sampled prediction log: some requests' inputs and outputs as JSON Lines, bounded in size and rotated.
+
+One line per record of a sampled request: when, the request id (the client's X-Request-ID, else one the
+service made; both are sent back in that header), the record's index in the batch, the model version, the
+inputs, the probability and the label. `monitor` reads it (with the rotated files) against the champion's
+training data and, when delayed labels arrive, joins them on the request id.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import time
+import uuid
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+REQUEST_ID = "X-Request-ID"
+VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def request_id(given: str | None) -> str:
+    """The client's request id when it is a sensible one, else a new one."""
+    return given if given and VALID_ID.match(given) else uuid.uuid4().hex
+
+
+def files(path: Path) -> list[Path]:
+    """The log and its rotated predecessors (path.1 ... path.N), oldest first."""
+    rotated = sorted(path.parent.glob(f"{path.name}.*"), key=lambda p: -int(p.suffix[1:] or 0))
+    return [p for p in rotated if p.suffix[1:].isdigit()] + ([path] if path.is_file() else [])
+
+
+class PredictionLog:
+    """Writes a `sample_rate` share of requests to `path`, rotated past `max_bytes` into `backups` files."""
+
+    def __init__(self, path: Path, sample_rate: float, max_bytes: int, backups: int, seed: int | None = None):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.sample_rate = sample_rate
+        self.random = random.Random(seed)
+        self.logger = logging.Logger(f"predictions:{path}")  # not in logging's tree: nothing propagates
+        handler = RotatingFileHandler(path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        self.logger.addHandler(handler)
+
+    def record(
+        self,
+        request: str,
+        version: str,
+        records: list[dict[str, Any]],
+        probabilities: list[float],
+        labels: list[str],
+    ) -> None:
+        if self.sample_rate <= 0 or self.random.random() >= self.sample_rate:
+            return
+        now = round(time.time(), 3)
+        for index, (inputs, probability, label) in enumerate(
+            zip(records, probabilities, labels, strict=True)
+        ):
+            line = {
+                "time": now,
+                "request_id": request,
+                "index": index,
+                "model_version": version,
+                "inputs": inputs,
+                "probability": round(probability, 6),
+                "label": label,
+            }
+            self.logger.info(orjson.dumps(line).decode())
+
+    def close(self) -> None:
+        for handler in self.logger.handlers:
+            handler.close()

@@ -1,0 +1,155 @@
+"""monitor: the served data (the sampled prediction log) against the champion's training data.
+
+Training/serving skew per input column (PSI and missing rates, as `validate` and `drift` measure them),
+the share of positive predictions against training's positive rate, and, with delayed labels
+(`--labels FILE`: a CSV with request_id, optional index, and the label column, joined on the log's
+request ids), live ROC AUC overall and per slice. Limits: `monitor:` in params.yaml. Writes
+reports/monitor.json; exit 0 when all hold, 1 past a limit (a scheduled run can then retrain), 2 for
+usage errors (no log, too few records, an unreadable labels file).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from pathlib import Path
+
+import orjson
+import pandas as pd
+
+from ..artefacts import Monitoring, Quality, Share
+from ..config import Paths
+from ..core.drift import shifts
+from ..core.monitor import PredictionShare, live_quality, training_positive_rate
+from ..errors import DataError, UserError
+from ..io import registry
+from ..serving.prediction_log import files
+from ..settings import load_checked
+
+READS: tuple[str, ...] = ()
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--log", type=Path, help="the prediction log (default: serve.prediction_log.path in params.yaml)"
+    )
+    parser.add_argument(
+        "--labels", type=Path, help="delayed labels: a CSV with request_id, index (optional) and the label"
+    )
+
+
+def outputs(paths: Paths) -> list[Path]:
+    return [paths.monitoring]
+
+
+def read_log(path: Path) -> list[dict]:
+    """Every logged record of the log and its rotated files, oldest first; a bad line is a one-line error."""
+    found = files(path)
+    if not found:
+        raise UserError(f"{path}: no prediction log there; the service writes it (serve.prediction_log)")
+    lines = []
+    for file in found:
+        for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+            try:
+                entry = orjson.loads(line)
+                lines.append({**entry, "file": file.name})
+                entry["inputs"], entry["probability"], entry["request_id"]
+            except (orjson.JSONDecodeError, KeyError, TypeError):
+                raise UserError(f"{file}:{number}: not a prediction log line") from None
+    return lines
+
+
+def read_labels(path: Path, column: str) -> pd.DataFrame:
+    try:
+        labels = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise UserError(f"--labels {path}: cannot be read ({error})") from None
+    missing = {"request_id", column} - set(labels.columns)
+    if missing:
+        raise UserError(f"--labels {path}: no column {', '.join(sorted(missing))}")
+    if "index" not in labels:
+        labels["index"] = "0"
+    index = pd.to_numeric(labels["index"], errors="coerce")
+    if index.isna().any():
+        raise UserError(f"--labels {path}: index: not a whole number in row {int(index.isna().argmax()) + 2}")
+    return labels.assign(index=index.astype(int))
+
+
+def run(paths: Paths, log: Path | None = None, labels: Path | None = None) -> Monitoring:
+    settings, contract = load_checked(paths)
+    limits = settings.monitor
+    path = log or paths.root / settings.serve.prediction_log.path
+    logged = read_log(path)
+    if len(logged) < limits.min_rows:
+        raise UserError(
+            f"{path}: {len(logged)} logged records; a verdict needs {limits.min_rows} (monitor.min_rows)"
+        )
+    inputs = pd.DataFrame([entry["inputs"] for entry in logged])
+    _, reference, source = registry.champion_reference(paths)
+    if reference is None:
+        raise UserError(
+            "no champion with a training profile to compare with; run the pipeline on the default branch"
+        )
+
+    found = shifts(reference, inputs, contract, limits.psi_max, limits.missing_increase_max)
+    positive, negative = contract.label.positive, contract.label.negative
+    served = round(sum(entry["label"] == positive for entry in logged) / len(logged), 6)
+    training = training_positive_rate(reference, contract.label.column, positive)
+    share = None if training is None else PredictionShare(served, training, limits.prediction_shift_max)
+
+    problems = [shift.breach for shift in found if not shift.ok]
+    if share is not None and not share.ok:
+        problems.append(
+            f"positive predictions {served:.3f} against {training:.3f} in training: "
+            f"{share.shift:.3f} > {share.limit:g}"
+        )
+    quality = None
+    if labels is not None:
+        truth = read_labels(labels, contract.label.column)
+        unknown = sorted(set(truth[contract.label.column]) - {positive, negative})
+        if unknown:
+            raise UserError(
+                f"--labels {labels}: unknown label {unknown[0]!r} (expected {positive} or {negative})"
+            )
+        frame = pd.DataFrame(
+            {"request_id": [e["request_id"] for e in logged], "index": [e.get("index", 0) for e in logged],
+             "probability": [e["probability"] for e in logged], "segment": inputs.get(contract.slice)}
+        )  # fmt: skip
+        joined = frame.merge(truth, on=["request_id", "index"], how="inner")
+        if joined.empty:
+            raise UserError(f"--labels {labels}: no request id matches a logged record")
+        y_true = (joined[contract.label.column] == positive).to_numpy().astype(int)
+        live = live_quality(
+            y_true, joined["probability"].to_numpy(dtype=float), joined["segment"], limits.min_roc_auc
+        )
+        problems += live.problems()
+        quality = Quality(rows=live.rows, roc_auc=live.roc_auc, slices=live.slices, floor=live.floor)
+
+    report = Monitoring(
+        ok=not problems,
+        problems=tuple(problems),
+        log=tuple(sorted({entry["file"] for entry in logged})),
+        rows=len(logged),
+        models=dict(Counter(str(entry.get("model_version")) for entry in logged)),
+        reference=source or "",
+        shifts=tuple(found),
+        prediction_share=Share(served=served, training=training, limit=limits.prediction_shift_max),
+        quality=quality,
+    )
+    report.write(paths.monitoring)
+    where = paths.shown(paths.monitoring)
+    if problems:
+        for problem in problems:
+            print(f"monitor: {problem}")
+        raise DataError(f"monitor: the served data is off in {len(problems)} way(s) (see {where})")
+    largest = max((s.value for s in found if s.statistic == "psi"), default=0.0)
+    scored = (
+        f"; live ROC AUC {quality.roc_auc:.4f} on {quality.rows} labelled"
+        if quality and quality.roc_auc
+        else ""
+    )
+    print(
+        f"monitor: {len(logged)} logged records hold: largest PSI {largest:.3f}, positive share {served:.3f} "
+        f"(training {training if training is not None else 'unknown'}){scored} ({where})"
+    )
+    return report

@@ -1,0 +1,72 @@
+"""The sampled prediction log: what a sampled request leaves, the request id, sampling and rotation."""
+
+import json
+import time
+
+from {{ cookiecutter.package }}.serving.app import create_app
+from {{ cookiecutter.package }}.serving.prediction_log import REQUEST_ID, PredictionLog, files, request_id
+
+from .conftest import start
+
+
+def lines(path) -> list[dict]:
+    return [json.loads(line) for file in files(path) for line in file.read_text().splitlines()]
+
+
+def test_a_logged_request_is_one_line_per_record_with_its_request_id_and_model(
+    tmp_path, contract, settings, served, records
+):
+    log = PredictionLog(tmp_path / "logs" / "predictions.jsonl", 1.0, 1_000_000, 2)
+    app = create_app(
+        contract, settings.serve, settings.evaluate.threshold, lambda: served, prediction_log=log
+    )
+    running = start(app)
+    client = next(running)
+    one = client.post("/predict", json=records[0], headers={REQUEST_ID: "order-17"})
+    batch = client.post("/predict", json={"records": records[:3]})
+    bad = client.post("/predict", json={"records": [{"age": "old"}]})
+    running.close()
+    log.close()
+
+    assert one.headers[REQUEST_ID] == "order-17"  # the client's id, sent back
+    made = batch.headers[REQUEST_ID]
+    assert len(made) == 32  # one the service made
+    assert bad.status_code == 422
+    logged = lines(tmp_path / "logs" / "predictions.jsonl")
+    assert [(line["request_id"], line["index"]) for line in logged] == [
+        ("order-17", 0), (made, 0), (made, 1), (made, 2)
+    ]  # fmt: skip
+    first = logged[0]
+    assert first["inputs"] == records[0]
+    assert first["model_version"] == served.version
+    answered = one.json()["predictions"][0]
+    assert first["probability"] == round(answered["probabilities"][contract.label.positive], 6)
+    assert first["label"] == answered["label"]
+    assert abs(first["time"] - time.time()) < 60
+
+
+def test_sampling_and_rotation_bound_the_log(tmp_path, records):
+    path = tmp_path / "predictions.jsonl"
+    log = PredictionLog(path, 0.25, 2_000, 2, seed=1)
+    for index in range(400):
+        log.record(f"r{index}", "1", [records[index % len(records)]], [0.3], ["<=50K"])
+    log.close()
+    kept = files(path)
+    assert [file.name for file in kept] == ["predictions.jsonl.2", "predictions.jsonl.1", "predictions.jsonl"]
+    assert all(file.stat().st_size <= 2_000 + 1_000 for file in kept)  # one line past the bound at most
+    logged = lines(path)
+    ids = [int(line["request_id"][1:]) for line in logged]
+    assert ids == sorted(ids), "oldest first"
+    assert 0 < len(ids) < 400 * 0.25 * 1.5  # a sample; the oldest rotated away
+
+    nothing = tmp_path / "none.jsonl"
+    quiet = PredictionLog(nothing, 0.0, 2_000, 1)
+    quiet.record("r", "1", [records[0]], [0.3], ["<=50K"])
+    quiet.close()
+    assert lines(nothing) == []
+
+
+def test_a_request_id_that_is_not_sensible_is_replaced():
+    assert request_id("abc-1.2_3:4") == "abc-1.2_3:4"
+    for bad in (None, "", "x" * 129, "a b", "<script>"):
+        assert request_id(bad) != bad
