@@ -17,6 +17,7 @@ from .config import PROJECT
 from .core.compare import Bootstrap, Delta
 from .core.decision import Outcome, Rules
 from .core.drift import Shift
+from .core.monitor import LiveQuality, PredictionShare
 from .core.slo import LoadStats, SloCheck
 from .errors import UserError
 from .io.files import write_atomic
@@ -120,19 +121,6 @@ class DriftCheck(Artefact):
     shifts: tuple[Shift, ...]
 
 
-class Share(Frozen):
-    served: float
-    training: float | None
-    limit: float
-
-
-class Quality(Frozen):
-    rows: int
-    roc_auc: float | None
-    slices: dict[str, float | None]
-    floor: float
-
-
 class Monitoring(Artefact):
     """reports/monitor.json: the served data (the prediction log) against the champion's training data."""
 
@@ -147,8 +135,9 @@ class Monitoring(Artefact):
     """Logged records by model version."""
     reference: str
     shifts: tuple[Shift, ...]
-    prediction_share: Share
-    quality: Quality | None = None
+    prediction_share: PredictionShare | None
+    """None when the training profile has no label share to compare with."""
+    quality: LiveQuality | None = None
     """Live quality, when delayed labels were given (--labels)."""
 
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import orjson
 import pandas as pd
 
-from ..artefacts import Monitoring, Quality, Share
+from ..artefacts import Monitoring
 from ..config import Paths
 from ..core.drift import shifts
-from ..core.monitor import PredictionShare, live_quality, training_positive_rate
+from ..core.monitor import LiveQuality, PredictionShare, live_quality, training_positive_rate
 from ..errors import DataError, UserError
 from ..io import registry
 from ..serving.prediction_log import files
@@ -103,7 +103,7 @@ def run(paths: Paths, log: Path | None = None, labels: Path | None = None) -> Mo
             f"positive predictions {served:.3f} against {training:.3f} in training: "
             f"{share.shift:.3f} > {share.limit:g}"
         )
-    quality = None
+    quality: LiveQuality | None = None
     if labels is not None:
         truth = read_labels(labels, contract.label.column)
         unknown = sorted(set(truth[contract.label.column]) - {positive, negative})
@@ -119,11 +119,10 @@ def run(paths: Paths, log: Path | None = None, labels: Path | None = None) -> Mo
         if joined.empty:
             raise UserError(f"--labels {labels}: no request id matches a logged record")
         y_true = (joined[contract.label.column] == positive).to_numpy().astype(int)
-        live = live_quality(
+        quality = live_quality(
             y_true, joined["probability"].to_numpy(dtype=float), joined["segment"], limits.min_roc_auc
         )
-        problems += live.problems()
-        quality = Quality(rows=live.rows, roc_auc=live.roc_auc, slices=live.slices, floor=live.floor)
+        problems += quality.problems()
 
     report = Monitoring(
         ok=not problems,
@@ -133,7 +132,7 @@ def run(paths: Paths, log: Path | None = None, labels: Path | None = None) -> Mo
         models=dict(Counter(str(entry.get("model_version")) for entry in logged)),
         reference=source or "",
         shifts=tuple(found),
-        prediction_share=Share(served=served, training=training, limit=limits.prediction_shift_max),
+        prediction_share=share,
         quality=quality,
     )
     report.write(paths.monitoring)
