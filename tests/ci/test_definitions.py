@@ -175,7 +175,7 @@ def test_the_scheduled_pipeline_is_one_job_that_runs_on_the_schedule_alone_in_ev
     [job] = [name for name, job in workflow["jobs"].items() if SCHEDULED_COMMAND in json.dumps(job)]
     assert job == "retrain"
     retrain = workflow["jobs"]["retrain"]
-    assert retrain["if"] == "github.event_name == 'schedule' || inputs.scheduled"
+    assert retrain["if"] == "(github.event_name == 'schedule' || inputs.scheduled) && github.ref == 'refs/heads/main'"
     assert "needs" not in retrain
     assert retrain["runs-on"] == ["self-hosted", "deploy"]  # it may deploy: where the local target's service lives
     assert retrain["concurrency"] == {"group": "deploy-production", "cancel-in-progress": False}

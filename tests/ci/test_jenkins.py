@@ -5,6 +5,7 @@ multibranch job, running every `sh` step for real."""
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import stat
 import sys
@@ -133,7 +134,9 @@ def test_a_timer_build_runs_the_scheduled_pipeline_alone_and_drifted_data_retrai
     assert main_build.report["triggers"] == [{"cron": "H 4 * * 1"}]
     project = clone(ci_project, tmp_path / "project")
     commit_refresh(project, drifted_export(project, tmp_path / "export.csv"))
-    run = build(project, tmp_path / "ws", branch="main", cache_dir=job_caches, cause="TimerTrigger")
+    caches = tmp_path / "caches"  # a copy: main's storage stays as the other tests of this group read it
+    shutil.copytree(job_caches, caches)
+    run = build(project, tmp_path / "ws", branch="main", cache_dir=caches, cause="TimerTrigger")
 
     assert run.result == "SUCCESS", run.log[-4000:]
     ran = {name: status for name, status in statuses(run).items() if status != "skipped (when)"}
@@ -144,7 +147,7 @@ def test_a_timer_build_runs_the_scheduled_pipeline_alone_and_drifted_data_retrai
     assert "deploy: version 2 serves (local, blue-green)" in run.log
     assert run.report["description"].startswith(f"✅ {PROJECT} pipeline: 🏆 promote: the challenger beats the champion")
     # Job Cacher saved the store for the next builds: version 2 is the champion.
-    with closing(sqlite3.connect(job_caches / "main" / "mlflow-store" / "mlflow.db")) as store:
+    with closing(sqlite3.connect(caches / "main" / "mlflow-store" / "mlflow.db")) as store:
         aliases = dict(store.execute("SELECT alias, version FROM registered_model_aliases"))
     assert aliases == {"champion": 2, "previous": 1}
 

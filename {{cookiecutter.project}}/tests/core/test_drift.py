@@ -49,6 +49,9 @@ def test_retraining_is_decided_by_the_champion_its_age_and_the_drifted_columns()
     assert decide("3", 2.0, [calm, drifted], 30) == Retraining(True, ("age: psi 0.310 > 0.1",))
     stale = decide("3", 45.5, [calm], 30)
     assert stale == Retraining(True, ("champion version 3 is 45.5 days old (max 30)",))
+    unmeasured = decide("3", 2.0, [], 30, measured=False)
+    assert unmeasured.retrain
+    assert unmeasured.reasons == ("no profile of champion version 3's training data: drift not measured",)
     missing = Shift("workclass", "missing_rate_increase", 0.08, 0.02)
     assert decide("3", 45.5, [missing], 30).reasons == (
         "workclass: missing rate increase 0.080 > 0.02",

@@ -86,6 +86,8 @@ def test_a_failing_refresh_or_data_that_breaks_the_contract_stops_with_one_line_
     paths = copy_of(reproduced)
     registry.promote(paths, "1")
     original = paths.params.read_text()
+    paths.drift.parent.mkdir(parents=True, exist_ok=True)
+    paths.drift.write_text("an earlier run's decision")  # must not outlive a failed check
     refresh_with(paths, "echo 'export not ready' >&2; exit 3")
     assert main(["drift"]) == 2
     assert capsys.readouterr().err == (
@@ -95,7 +97,19 @@ def test_a_failing_refresh_or_data_that_breaks_the_contract_stops_with_one_line_
     assert not paths.drift.exists()
 
     paths.params.write_text(original)
+    paths.drift.write_text("an earlier run's decision")
     refresh_with(paths, f"cp {export(paths, 'broken.csv', negative_ages)} data/raw/adult.csv")
     assert main(["drift"]) == 1
     assert "breaks the data contract" in capsys.readouterr().err
     assert not paths.drift.exists()
+
+
+def test_without_an_mlflow_store_the_scheduled_run_stops_and_trains_nothing(project, capsys):
+    """An evicted CI cache or a missing MLFLOW_TRACKING_URI must not make a "first" model that deploys."""
+    assert not (project.mlruns / "mlflow.db").exists()
+    assert main(["pipeline", "--scheduled"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: no MLflow store at ")
+    assert error.endswith("; nothing was retrained\n")
+    assert not project.drift.exists()
+    assert not project.trained.exists()

@@ -45,6 +45,7 @@ def test_served_data_like_trainings_holds_and_delayed_labels_give_live_quality_p
     champion, raw, capsys
 ):
     served = serve(champion, raw.sample(n=800, random_state=7))
+    (champion.root / "logs" / "predictions.jsonl.bak").write_text("a copy someone kept: not a rotated file\n")
     labels = champion.root / "labels.csv"
     served[["request_id", "index", "income"]].to_csv(labels, index=False)
 
@@ -79,6 +80,8 @@ def test_skewed_inputs_and_poor_live_quality_exit_1_naming_them(champion, raw, c
 
 
 def test_no_log_too_few_records_or_bad_labels_are_one_line_errors(champion, raw, capsys):
+    champion.monitoring.parent.mkdir(parents=True, exist_ok=True)
+    champion.monitoring.write_text("an earlier run's verdict")  # must not outlive a failed run
     assert main(["monitor"]) == 2
     assert capsys.readouterr().err.startswith("error: ")
     serve(champion, raw.head(20))
@@ -94,3 +97,8 @@ def test_no_log_too_few_records_or_bad_labels_are_one_line_errors(champion, raw,
         == f"error: --labels {labels}: unknown label 'maybe' (expected >50K or <=50K)\n"
     )
     assert not champion.monitoring.exists()
+
+    broken = champion.root / "broken.jsonl"
+    broken.write_text('{"inputs": {}, "probability": "high", "request_id": "r", "label": ">50K"}\n')
+    assert main(["monitor", "--log", str(broken)]) == 2
+    assert capsys.readouterr().err == f"error: {broken}:1: not a prediction log line\n"

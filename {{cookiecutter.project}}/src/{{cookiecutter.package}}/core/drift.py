@@ -116,11 +116,19 @@ class Retraining:
 
 
 def decide(
-    champion: str | None, age_days: float | None, found: list[Shift], max_age_days: float
+    champion: str | None,
+    age_days: float | None,
+    found: list[Shift],
+    max_age_days: float,
+    measured: bool = True,
 ) -> Retraining:
-    """Retrain when there is no champion, when it is older than max_age_days, or when a column drifted."""
+    """Retrain when there is no champion, when it is older than max_age_days, when a column drifted, or when
+    drift could not be measured (`measured` False: no profile of the champion's training data)."""
     if champion is None:
         return Retraining(True, ("no champion yet: the first model is trained",))
+    if not measured:
+        unknown = f"no profile of champion version {champion}'s training data: drift not measured"
+        return Retraining(True, (unknown,))
     drifted = [shift for shift in found if not shift.ok]
     reasons = [shift.breach for shift in drifted]
     stale = age_days is not None and age_days > max_age_days

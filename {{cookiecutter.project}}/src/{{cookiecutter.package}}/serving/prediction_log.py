@@ -30,8 +30,8 @@ def request_id(given: str | None) -> str:
 
 def files(path: Path) -> list[Path]:
     """The log and its rotated predecessors (path.1 ... path.N), oldest first."""
-    rotated = sorted(path.parent.glob(f"{path.name}.*"), key=lambda p: -int(p.suffix[1:] or 0))
-    return [p for p in rotated if p.suffix[1:].isdigit()] + ([path] if path.is_file() else [])
+    rotated = [p for p in path.parent.glob(f"{path.name}.*") if p.suffix[1:].isdigit()]  # not .bak, .gz
+    return sorted(rotated, key=lambda p: -int(p.suffix[1:])) + ([path] if path.is_file() else [])
 
 
 class PredictionLog:

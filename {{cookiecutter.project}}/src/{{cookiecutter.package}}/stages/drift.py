@@ -17,7 +17,8 @@ from pathlib import Path
 from ..artefacts import DriftCheck
 from ..config import Paths
 from ..core.drift import decide, profile, shifts
-from ..io import registry, remote
+from ..errors import UserError
+from ..io import mlflow_store, registry, remote
 from ..io.datasets import read_raw
 from ..io.files import write_json
 from ..settings import load_checked
@@ -34,9 +35,15 @@ def outputs(paths: Paths) -> list[Path]:
 def run(paths: Paths) -> DriftCheck:
     settings, contract = load_checked(paths)
     limits = settings.drift
+    paths.drift.unlink(missing_ok=True)  # a failed check leaves no earlier decision behind
+    if not mlflow_store.exists(paths):
+        # An evicted CI cache or a missing MLFLOW_TRACKING_URI: never train and deploy a "first" model then.
+        raise UserError(
+            f"no MLflow store at {mlflow_store.where(paths)}: the scheduled run needs the champion's store "
+            "(the CI cache the default branch saved, or MLFLOW_TRACKING_URI); nothing was retrained"
+        )
     refreshed = remote.refresh(paths, limits.refresh)
     print(f"drift: {refreshed}")
-    paths.drift.unlink(missing_ok=True)  # a failed check leaves no earlier decision behind
     validate.check(paths, skew=False)
     frame = read_raw(paths.raw_data, contract)
 
@@ -45,7 +52,8 @@ def run(paths: Paths) -> DriftCheck:
     if reference is not None:
         found = shifts(reference, frame, contract, limits.psi_max, limits.missing_increase_max)
     age = (time.time() - champion.created) / DAY if champion and champion.created else None
-    decision = decide(champion.version if champion else None, age, found, limits.max_age_days)
+    version = champion.version if champion else None
+    decision = decide(version, age, found, limits.max_age_days, measured=reference is not None)
 
     check = DriftCheck(
         retrain=decision.retrain,

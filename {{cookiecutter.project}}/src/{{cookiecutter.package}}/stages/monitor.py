@@ -49,13 +49,24 @@ def read_log(path: Path) -> list[dict]:
         raise UserError(f"{path}: no prediction log there; the service writes it (serve.prediction_log)")
     lines = []
     for file in found:
-        for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise UserError(f"{file}: cannot be read ({error})") from None
+        for number, line in enumerate(text.splitlines(), 1):
             try:
                 entry = orjson.loads(line)
-                lines.append({**entry, "file": file.name})
-                entry["inputs"], entry["probability"], entry["request_id"]
+                usable = (
+                    isinstance(entry["inputs"], dict)
+                    and isinstance(entry["probability"], int | float)
+                    and isinstance(entry["request_id"], str)
+                    and isinstance(entry["label"], str)
+                )
             except (orjson.JSONDecodeError, KeyError, TypeError):
-                raise UserError(f"{file}:{number}: not a prediction log line") from None
+                usable = False
+            if not usable:
+                raise UserError(f"{file}:{number}: not a prediction log line")
+            lines.append({**entry, "file": file.name})
     return lines
 
 
@@ -77,6 +88,7 @@ def read_labels(path: Path, column: str) -> pd.DataFrame:
 
 def run(paths: Paths, log: Path | None = None, labels: Path | None = None) -> Monitoring:
     settings, contract = load_checked(paths)
+    paths.monitoring.unlink(missing_ok=True)  # a failed run leaves no earlier verdict behind
     limits = settings.monitor
     path = log or paths.root / settings.serve.prediction_log.path
     logged = read_log(path)
