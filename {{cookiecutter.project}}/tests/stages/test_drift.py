@@ -1,16 +1,18 @@
 """drift, the scheduled run's first stage, in a copy of a trained project: against its champion's training
 data. The scheduled pipeline's retraining path runs in the template's CI tests."""
 
+import hashlib
 import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from {{ cookiecutter.package }}.artefacts import DriftCheck
 from {{ cookiecutter.package }}.cli import main
 from {{ cookiecutter.package }}.config import Paths
-from {{ cookiecutter.package }}.io import registry
+from {{ cookiecutter.package }}.io import registry, remote, validated
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("reproduced")]
 
@@ -67,6 +69,7 @@ def test_no_champion_retrains_the_same_data_does_not_and_drifted_data_does(repro
     assert same.reference == f"champion version 1's training data (MLflow run {run_id})"
     assert {shift.column for shift in same.shifts} >= {"age", "workclass", "hours_per_week"}
     assert paths.reference.read_text() == committed, "no retraining: the reference stays"
+    assert not validated.is_current(paths), "drift checks no skew: `repro` must not take it as validated"
 
     source = export(paths, "export.csv", fewer_young_people)
     refresh_with(paths, f"cp {source} data/raw/adult.csv")
@@ -78,6 +81,40 @@ def test_no_champion_retrains_the_same_data_does_not_and_drifted_data_does(repro
     rows = len(pd.read_csv(source))
     assert moved.rows == rows
     assert json.loads(paths.reference.read_text())["rows"] == rows, "the next model's reference: the new data"
+
+
+def test_tracked_data_the_refresh_replaced_is_recorded_and_pushed_for_the_stages_after_drift(
+    reproduced, copy_of, tmp_path, capsys
+):
+    """Data tracked by DVC, with a remote: drift records what the refresh brought in its .dvc file and, as
+    it retrains, pushes it; the later stages' pulls then agree with it (before, `dvc pull` refused to
+    overwrite the new data, or with --force would have brought back the old)."""
+    paths = copy_of(reproduced)
+    registry.promote(paths, "1")
+
+    def dvc(*args: str) -> str:
+        done = remote.dvc(paths, *args)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    dvc("add", "data/raw/adult.csv")
+    dvc("remote", "add", "-d", "folder", str(tmp_path / "remote"))
+    dvc("push")
+    source = export(paths, "export.csv", fewer_young_people)
+    refresh_with(paths, f"cp {source} data/raw/adult.csv")
+    capsys.readouterr()
+    assert main(["drift"]) == 0
+    check = DriftCheck.read(paths.drift)
+    assert check.retrain, check.reasons
+    recorded = "recorded in data/raw/adult.csv.dvc"
+    assert check.refreshed == f"data: refreshed by `cp {source} data/raw/adult.csv`, {recorded}"
+    assert "drift: data: pushed data/raw/adult.csv.dvc to the DVC remote" in capsys.readouterr().out
+    tracked = yaml.safe_load((paths.root / "data" / "raw" / "adult.csv.dvc").read_text())
+    assert tracked["outs"][0]["md5"] == hashlib.md5(source.read_bytes()).hexdigest()
+    assert "in sync" in dvc("status", "--cloud")
+
+    assert main(["validate"]) == 0, capsys.readouterr().err  # pulls first: the data drift checked stays
+    assert paths.raw_data.read_bytes() == source.read_bytes()
 
 
 def test_a_failing_refresh_or_data_that_breaks_the_contract_stops_with_one_line_and_decides_nothing(

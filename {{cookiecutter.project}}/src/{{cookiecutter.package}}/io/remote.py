@@ -49,11 +49,26 @@ def pull(paths: Paths) -> str:
             raise UserError(f"{names}: data is tracked by DVC but absent, and no DVC remote is configured")
         return "data: no DVC remote configured, using the local copy (pull skipped)"
     relative = [str(target.relative_to(paths.root)) for target in targets]
-    result = dvc(paths, "pull", *relative)
+    checked(dvc(paths, "pull", *relative), "dvc pull")
+    return f"data: pulled {', '.join(relative)} from the DVC remote"
+
+
+def push(paths: Paths) -> str:
+    """Send DVC-tracked data to the remote (the data a model is about to be trained on); says what it did."""
+    targets = [str(target.relative_to(paths.root)) for target in tracked(paths)]
+    if not targets:
+        return "data: in git, nothing to push"
+    if not remotes(paths):
+        return "data: no DVC remote configured, nothing pushed"
+    checked(dvc(paths, "push", *targets), "dvc push")
+    return f"data: pushed {', '.join(targets)} to the DVC remote"
+
+
+def checked(result: subprocess.CompletedProcess, command: str) -> None:
+    """A DVC command's failure as one line: its last line of output."""
     if result.returncode != 0:
         reason = (result.stderr or result.stdout).strip().splitlines()
-        raise UserError(f"dvc pull failed: {reason[-1] if reason else 'no output'}")
-    return f"data: pulled {', '.join(relative)} from the DVC remote"
+        raise UserError(f"{command} failed: {reason[-1] if reason else 'no output'}")
 
 
 def imported(path: Path) -> bool:
@@ -66,7 +81,10 @@ def imported(path: Path) -> bool:
 
 def refresh(paths: Paths, command: str) -> str:
     """Bring the newest data: the drift.refresh command of params.yaml when there is one, else `dvc update`
-    of imported data (its source's latest) and `dvc pull` of the rest; says what it did."""
+    of imported data (its source's latest) and `dvc pull` of the rest; says what it did.
+
+    Data the command replaced that DVC tracks is recorded in its .dvc file (`dvc commit`): the later
+    stages' pulls then find it as tracked, instead of refusing to overwrite it or bringing back the old."""
     if command:
         done = subprocess.run(command, shell=True, cwd=paths.root, capture_output=True, text=True)
         if done.returncode != 0:
@@ -74,12 +92,13 @@ def refresh(paths: Paths, command: str) -> str:
             reason = lines[-1] if lines else "no output"
             failed = f"drift.refresh `{command}` failed (exit {done.returncode})"
             raise UserError(f"{paths.params}: {failed}: {reason}")
+        recorded = [str(target.relative_to(paths.root)) for target in tracked(paths) if not imported(target)]
+        if recorded:
+            checked(dvc(paths, "commit", "--force", *recorded), "dvc commit")
+            return f"data: refreshed by `{command}`, recorded in {', '.join(recorded)}"
         return f"data: refreshed by `{command}`"
     imports = [str(target.relative_to(paths.root)) for target in tracked(paths) if imported(target)]
     if imports:
-        result = dvc(paths, "update", *imports)
-        if result.returncode != 0:
-            reason = (result.stderr or result.stdout).strip().splitlines()
-            raise UserError(f"dvc update failed: {reason[-1] if reason else 'no output'}")
+        checked(dvc(paths, "update", *imports), "dvc update")
         return f"data: updated {', '.join(imports)} from their sources; " + pull(paths)
     return pull(paths)

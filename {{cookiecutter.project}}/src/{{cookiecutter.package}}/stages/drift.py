@@ -5,7 +5,8 @@ checked against the contract, and compared column by column (PSI and missing rat
 with the profile of the data the champion was trained on, which its MLflow run logged. Retraining is
 needed when a column drifted past the limits in params.yaml (drift:), when the champion is older than
 drift.max_age_days, or when there is no champion yet; reports/drift.json says which and why. When it is
-needed, data/reference.json becomes the new data's profile, the reference of the model trained next.
+needed, DVC-tracked data is pushed to the DVC remote, and data/reference.json becomes the new data's profile,
+the reference of the model trained next.
 Exit 0 either way ("no retraining needed" is a normal outcome); 1 when the new data breaks the contract.
 """
 
@@ -67,6 +68,8 @@ def run(paths: Paths) -> DriftCheck:
         shifts=tuple(found),
     )
     if decision.retrain:
+        # The data the next model is trained on goes to the DVC remote: its data version can be pulled later.
+        print(f"drift: {remote.push(paths)}")
         write_json(paths.reference, {"data": paths.raw_data.name, **profile(frame, contract)})
     check.write(paths.drift)
     verdict = "retraining needed" if decision.retrain else "no retraining needed"

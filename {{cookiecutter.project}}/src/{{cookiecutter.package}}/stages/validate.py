@@ -76,7 +76,7 @@ def check(paths: Paths, data: Path | None = None, skew: bool = True) -> None:
         valid=not problems,
         data=paths.shown(source),
         rows=len(frame),
-        inputs=inputs(paths, source, settings.validate_),
+        inputs=inputs(paths, source, settings.validate_, skew),
         problems=tuple(problems),
         notes=tuple(notes),
         expectations=tuple(outcomes),
