@@ -9,8 +9,10 @@ import pytest
 from {{ cookiecutter.package }}.artefacts import Monitoring
 from {{ cookiecutter.package }}.cli import main
 from {{ cookiecutter.package }}.config import Paths
+from {{ cookiecutter.package }}.deployment.service import LocalService
 from {{ cookiecutter.package }}.io import model_files, registry
 from {{ cookiecutter.package }}.serving.prediction_log import PredictionLog
+from {{ cookiecutter.package }}.settings import load_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("reproduced")]
 
@@ -44,8 +46,11 @@ def serve(paths: Paths, frame: pd.DataFrame, log_path=None, batch: int = 4) -> p
 def test_served_data_like_trainings_holds_and_delayed_labels_give_live_quality_per_slice(
     champion, raw, capsys
 ):
-    served = serve(champion, raw.sample(n=800, random_state=7))
-    (champion.root / "logs" / "predictions.jsonl.bak").write_text("a copy someone kept: not a rotated file\n")
+    deployed = LocalService(champion, load_settings(champion.params).deploy.local).predictions
+    served = serve(champion, raw.sample(n=800, random_state=7), deployed)  # the deployed service's log
+    with deployed.open("a") as log:
+        log.write('{"time": "2026-11-29T04:17:00Z", "request_id": "r-9", "inp')  # a line being written
+    (deployed.parent / "predictions.jsonl.bak").write_text("a copy someone kept: not a rotated file\n")
     labels = champion.root / "labels.csv"
     served[["request_id", "index", "income"]].to_csv(labels, index=False)
 
@@ -97,6 +102,13 @@ def test_no_log_too_few_records_or_bad_labels_are_one_line_errors(champion, raw,
         == f"error: --labels {labels}: unknown label 'maybe' (expected >50K or <=50K)\n"
     )
     assert not champion.monitoring.exists()
+    twice = pd.concat([served.head(3), served.head(1)])
+    twice[["request_id", "index", "income"]].to_csv(labels, index=False)
+    assert main(["monitor", "--log", str(champion.root / "more.jsonl"), "--labels", str(labels)]) == 2
+    assert (
+        capsys.readouterr().err
+        == f"error: --labels {labels}: request req-0 index 0 is labelled twice (row 5)\n"
+    )
 
     broken = champion.root / "broken.jsonl"
     broken.write_text('{"inputs": {}, "probability": "high", "request_id": "r", "label": ">50K"}\n')

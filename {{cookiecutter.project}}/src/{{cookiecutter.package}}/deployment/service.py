@@ -75,10 +75,11 @@ class LocalService:
         self.paths = paths
         self.settings = settings
         self.folder = folder = paths.deployment(settings.state_dir)
-        self.pid_file, self.log, self.token_file = (
+        self.pid_file, self.log, self.token_file, self.predictions = (
             folder / "service.pid",
             folder / "service.log",
             folder / "admin-token",
+            folder / "predictions.jsonl",  # its sampled prediction log, which `monitor` reads
         )
         self.url = f"http://{settings.host}:{settings.port}"
 
@@ -118,7 +119,7 @@ class LocalService:
             sys.executable, "-m", __package__.split(".")[0], "serve", "--model", model,
             "--host", self.settings.host, "--port", str(self.settings.port),
             "--admin-token-file", str(self.token_file),
-            "--prediction-log", str(self.folder / "predictions.jsonl"),  # beside the pid file
+            "--prediction-log", str(self.predictions),
         ]  # fmt: skip
         with self.log.open("ab") as log:
             process = subprocess.Popen(

@@ -21,17 +21,20 @@ from ..artefacts import Monitoring
 from ..config import Paths
 from ..core.drift import shifts
 from ..core.monitor import LiveQuality, PredictionShare, live_quality, training_positive_rate
+from ..deployment.service import LocalService
 from ..errors import DataError, UserError
 from ..io import registry
 from ..serving.prediction_log import files
-from ..settings import load_checked
+from ..settings import Settings, load_checked
 
 READS: tuple[str, ...] = ()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--log", type=Path, help="the prediction log (default: serve.prediction_log.path in params.yaml)"
+        "--log",
+        type=Path,
+        help="the prediction log (default: the deployed local service's, else serve.prediction_log.path)",
     )
     parser.add_argument(
         "--labels", type=Path, help="delayed labels: a CSV with request_id, index (optional) and the label"
@@ -53,7 +56,10 @@ def read_log(path: Path) -> list[dict]:
             text = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise UserError(f"{file}: cannot be read ({error})") from None
-        for number, line in enumerate(text.splitlines(), 1):
+        written = text.splitlines()
+        if text and not text.endswith("\n"):
+            written.pop()  # a line the service is still writing (or was stopped while writing)
+        for number, line in enumerate(written, 1):
             try:
                 entry = orjson.loads(line)
                 usable = (
@@ -70,7 +76,8 @@ def read_log(path: Path) -> list[dict]:
     return lines
 
 
-def read_labels(path: Path, column: str) -> pd.DataFrame:
+def read_labels(path: Path, column: str, classes: tuple[str, str]) -> pd.DataFrame:
+    """Delayed labels, one per logged record (request id and index); any other file is a one-line error."""
     try:
         labels = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
@@ -78,19 +85,40 @@ def read_labels(path: Path, column: str) -> pd.DataFrame:
     missing = {"request_id", column} - set(labels.columns)
     if missing:
         raise UserError(f"--labels {path}: no column {', '.join(sorted(missing))}")
+    unknown = sorted(set(labels[column]) - set(classes))
+    if unknown:
+        raise UserError(f"--labels {path}: unknown label {unknown[0]!r} (expected {' or '.join(classes)})")
     if "index" not in labels:
         labels["index"] = "0"
     index = pd.to_numeric(labels["index"], errors="coerce")
     if index.isna().any():
         raise UserError(f"--labels {path}: index: not a whole number in row {int(index.isna().argmax()) + 2}")
-    return labels.assign(index=index.astype(int))
+    labels = labels.assign(index=index.astype(int))
+    twice = labels.duplicated(["request_id", "index"])
+    if twice.any():
+        row = labels[twice].iloc[0]
+        raise UserError(
+            f"--labels {path}: request {row['request_id']} index {row['index']} is labelled twice "
+            f"(row {int(twice.argmax()) + 2})"
+        )
+    return labels
+
+
+def default_log(paths: Paths, settings: Settings) -> Path:
+    """The deployed local service's prediction log when there is one, else serve.prediction_log.path (where
+    `serve` run by hand writes it)."""
+    if settings.deploy.target == "local":
+        deployed = LocalService(paths, settings.deploy.local).predictions
+        if files(deployed):
+            return deployed
+    return paths.root / settings.serve.prediction_log.path
 
 
 def run(paths: Paths, log: Path | None = None, labels: Path | None = None) -> Monitoring:
     settings, contract = load_checked(paths)
     paths.monitoring.unlink(missing_ok=True)  # a failed run leaves no earlier verdict behind
     limits = settings.monitor
-    path = log or paths.root / settings.serve.prediction_log.path
+    path = log or default_log(paths, settings)
     logged = read_log(path)
     if len(logged) < limits.min_rows:
         raise UserError(
@@ -117,12 +145,7 @@ def run(paths: Paths, log: Path | None = None, labels: Path | None = None) -> Mo
         )
     quality: LiveQuality | None = None
     if labels is not None:
-        truth = read_labels(labels, contract.label.column)
-        unknown = sorted(set(truth[contract.label.column]) - {positive, negative})
-        if unknown:
-            raise UserError(
-                f"--labels {labels}: unknown label {unknown[0]!r} (expected {positive} or {negative})"
-            )
+        truth = read_labels(labels, contract.label.column, (positive, negative))
         frame = pd.DataFrame(
             {"request_id": [e["request_id"] for e in logged], "index": [e.get("index", 0) for e in logged],
              "probability": [e["probability"] for e in logged], "segment": inputs.get(contract.slice)}
