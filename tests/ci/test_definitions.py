@@ -181,7 +181,8 @@ def test_the_scheduled_pipeline_is_one_job_that_runs_on_the_schedule_alone_in_ev
     assert retrain["concurrency"] == {"group": "deploy-production", "cancel-in-progress": False}
     not_scheduled = "github.event_name != 'schedule' && !inputs.scheduled"
     assert workflow["jobs"]["validate"]["if"] == not_scheduled  # the first job: the others wait for it
-    assert not_scheduled in workflow["jobs"]["report"]["if"] and not_scheduled in workflow["jobs"]["ci-ok"]["if"]
+    assert not_scheduled in workflow["jobs"]["report"]["if"]
+    assert not_scheduled in workflow["jobs"]["ci-ok"]["if"]
     unguarded = {name for name, job in workflow["jobs"].items() if "needs" not in job and "if" not in job}
     assert not unguarded
     pipeline = load(project / ".gitlab-ci.yml")
@@ -198,12 +199,15 @@ def test_the_scheduled_pipeline_is_one_job_that_runs_on_the_schedule_alone_in_ev
     jenkinsfile = (project / "Jenkinsfile").read_text()
     assert "cron(env.BRANCH_NAME == 'main' ? 'H 4 * * 1' : '')" in jenkinsfile
     stages = re.findall(r"stage\('([^']+)'\) \{\n(.*?)\n        \}\n", jenkinsfile, re.DOTALL)
-    assert [name for name, _ in stages][0] == "Setup" and [name for name, _ in stages][-1] == "Retrain"
+    names = [name for name, _ in stages]
+    assert (names[0], names[-1]) == ("Setup", "Retrain")
     for name, body in stages[1:-1]:
         assert "not { triggeredBy 'TimerTrigger' }" in body, name
     retrain = dict(stages)["Retrain"]
     assert "branch 'main'\n                triggeredBy 'TimerTrigger'" in retrain
-    assert "cli 'pipeline --scheduled'" in retrain and "lock(resource: 'production')" in retrain
+    assert "cli 'pipeline --scheduled'" in retrain
+    assert "lock(resource: 'production')" in retrain
+    assert "if (env.DEPLOY_APPROVAL == 'true') {\n                        input message:" in retrain
 
 
 def test_only_the_deploy_job_gets_the_registry_credentials_and_only_report_writes_comments(project: Path):

@@ -136,11 +136,13 @@ def test_a_timer_build_runs_the_scheduled_pipeline_alone_and_drifted_data_retrai
     commit_refresh(project, drifted_export(project, tmp_path / "export.csv"))
     caches = tmp_path / "caches"  # a copy: main's storage stays as the other tests of this group read it
     shutil.copytree(job_caches, caches)
-    run = build(project, tmp_path / "ws", branch="main", cache_dir=caches, cause="TimerTrigger")
+    approval = {"DEPLOY_APPROVAL": "true"}  # the scheduled run may deploy: a person approves it first
+    run = build(project, tmp_path / "ws", env=approval, branch="main", cache_dir=caches, cause="TimerTrigger")
 
     assert run.result == "SUCCESS", run.log[-4000:]
     ran = {name: status for name, status in statuses(run).items() if status != "skipped (when)"}
     assert ran == {"Setup": "success", "Retrain": "success"}
+    assert [step["stage"] for step in run.steps_of("input")] == ["Retrain"]
     assert run.sh_commands() == ["uv sync --locked", SCHEDULED_COMMAND, f"uv run --no-sync {PROJECT} report"]
     assert "drift: retraining needed: age: psi " in run.log
     assert "compare: challenger version 2 against champion version 1: promote" in run.log
