@@ -111,6 +111,10 @@ def test_pipeline_plan_says_what_each_stage_reads_and_hands_on(project, capsys):
     ]  # fmt: skip
     assert by_stage["report"]["outputs"] == ["reports/report.md", "reports/report.html"]
     assert CI_STAGES[-1] == "report"  # last: it reports on every stage before it
+    assert main(["pipeline", "--plan", "--scheduled"]) == 0
+    scheduled = json.loads(capsys.readouterr().out)
+    assert [entry["stage"] for entry in scheduled] == list(SCHEDULED)
+    assert scheduled[0]["outputs"] == ["reports/drift.json", "reports/validation.json", "data/reference.json"]
 
 
 def test_the_makefile_and_the_readme_follow_the_stage_modules(shipped):

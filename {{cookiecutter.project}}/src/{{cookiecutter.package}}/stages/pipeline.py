@@ -62,8 +62,8 @@ def stage(name: str) -> ModuleType:
     return importlib.import_module(f"{__package__}.{name.replace('-', '_')}")
 
 
-def plan(paths: Paths) -> list[dict[str, object]]:
-    """Each CI stage in order: the earlier stages it reads from, and the paths it hands on."""
+def plan(paths: Paths, order: tuple[str, ...] = ORDER) -> list[dict[str, object]]:
+    """Each stage of order: the earlier stages it reads from, and the paths it hands on."""
     return [
         {
             "stage": name,
@@ -71,7 +71,7 @@ def plan(paths: Paths) -> list[dict[str, object]]:
             "reads": list(stage(name).READS),
             "outputs": [paths.shown(path) for path in stage(name).outputs(paths)],
         }
-        for name in ORDER
+        for name in order
     ]
 
 
@@ -81,7 +81,7 @@ def run(paths: Paths, show: str | None = None, scheduled: bool = False) -> None:
         print("\n".join(order))
         return
     if show == "plan":
-        print(json.dumps(plan(paths), indent=2))
+        print(json.dumps(plan(paths, order), indent=2))
         return
     paths.drift.unlink(missing_ok=True)  # the report tells this run's story, not an earlier drift check's
     for name in order:
