@@ -24,14 +24,17 @@ def test_a_logged_request_is_one_line_per_record_with_its_request_id_and_model(
     client = next(running)
     one = client.post("/predict", json=records[0], headers={REQUEST_ID: "order-17"})
     batch = client.post("/predict", json={"records": records[:3]})
-    bad = client.post("/predict", json={"records": [{"age": "old"}]})
+    bad = client.post("/predict", json={"records": [{"age": "old"}]}, headers={REQUEST_ID: "order-18"})
+    unknown = client.get("/nowhere")
     running.close()
     log.close()
 
     assert one.headers[REQUEST_ID] == "order-17"  # the client's id, sent back
     made = batch.headers[REQUEST_ID]
     assert len(made) == 32  # one the service made
-    assert bad.status_code == 422
+    assert (bad.status_code, bad.headers[REQUEST_ID]) == (422, "order-18")  # errors carry it too
+    assert unknown.status_code == 404
+    assert len(unknown.headers[REQUEST_ID]) == 32
     logged = lines(tmp_path / "logs" / "predictions.jsonl")
     assert [(line["request_id"], line["index"]) for line in logged] == [
         ("order-17", 0), (made, 0), (made, 1), (made, 2)

@@ -26,7 +26,7 @@ from ..core.request_schema import ContractLimits
 from ..settings import ServeSettings
 from .admin import Admin, add_admin_routes
 from .models import Loader, Models, ServedModel
-from .prediction_log import REQUEST_ID, PredictionLog, request_id
+from .prediction_log import PredictionLog, RequestIdMiddleware
 from .prometheus import MetricsMiddleware, ServiceMetrics
 from .requests import BadRequestError, ErrorResponse, PredictionResponse, RequestReader, json_response
 
@@ -150,14 +150,10 @@ def create_app(
         if len(predictions) - positives:
             counted[negative].inc(len(predictions) - positives)
         model = {"name": served.reference.name, "version": served.reference.version}
-        response = json_response({"model": model, "predictions": predictions, "warnings": warnings})
-        response.headers[REQUEST_ID] = request_id(request.headers.get(REQUEST_ID))
         if prediction_log is not None:
             labels = [prediction["label"] for prediction in predictions]
-            prediction_log.record(
-                response.headers[REQUEST_ID], served.version, records, probabilities, labels
-            )
-        return response
+            prediction_log.record(request.state.request_id, served.version, records, probabilities, labels)
+        return json_response({"model": model, "predictions": predictions, "warnings": warnings})
 
     @app.post(PREDICT, **PREDICT_DOCS)
     async def predict(request: Request) -> Response:
@@ -202,6 +198,7 @@ def create_app(
     if admin is not None:
         add_admin_routes(app, models, admin, answer)
     app.add_middleware(MetricsMiddleware, metrics=metrics, routes=ROUTES)
+    app.add_middleware(RequestIdMiddleware)
     fast_path(app, PREDICT)
     return app
 

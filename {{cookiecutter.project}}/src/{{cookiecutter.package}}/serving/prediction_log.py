@@ -13,6 +13,7 @@ import random
 import re
 import time
 import uuid
+from collections.abc import Callable
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,30 @@ VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 def request_id(given: str | None) -> str:
     """The client's request id when it is a sensible one, else a new one."""
     return given if given and VALID_ID.match(given) else uuid.uuid4().hex
+
+
+class RequestIdMiddleware:
+    """Gives every HTTP request its id (request_id of the client's X-Request-ID), in the request's state for
+    the handlers, and sends it back on every response, errors included: a client can quote it either way."""
+
+    def __init__(self, app: Callable) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope["headers"]).get(REQUEST_ID.lower().encode())
+        found = request_id(given.decode("latin-1") if given else None)
+        scope.setdefault("state", {})["request_id"] = found
+
+        async def send_with_id(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = [*message.get("headers", []), (REQUEST_ID.lower().encode(), found.encode())]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
 
 
 def files(path: Path) -> list[Path]:
