@@ -153,6 +153,7 @@ DEFAULT_TREE = {
     "tests/serving/test_connections.py",
     "tests/serving/test_fuzz.py",
     "tests/serving/test_prediction_log.py",
+    "tests/stages/conftest.py",
     "tests/stages/test_compare.py",
     "tests/stages/test_compare_server.py",
     "tests/stages/test_drift.py",

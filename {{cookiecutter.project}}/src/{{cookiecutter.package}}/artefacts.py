@@ -106,7 +106,7 @@ class DriftCheck(Artefact):
     """reports/drift.json: the scheduled run's data against the champion's training data, and the decision."""
 
     PRODUCER = "drift"
-    schema_version: Literal[1] = 1
+    schema_version: Literal[2] = 2
     retrain: bool
     reasons: tuple[str, ...]
     data: str
@@ -119,6 +119,8 @@ class DriftCheck(Artefact):
     reference: str | None
     """Where the reference profile came from (the champion's MLflow run, or a committed file)."""
     shifts: tuple[Shift, ...]
+    served: Monitoring | None = None
+    """`monitor`'s verdict on what the deployed service was asked, when its prediction log was found."""
 
 
 class Monitoring(Artefact):

@@ -57,3 +57,5 @@ def test_retraining_is_decided_by_the_champion_its_age_and_the_drifted_columns()
         "workclass: missing rate increase 0.080 > 0.02",
         "champion version 3 is 45.5 days old (max 30)",
     )
+    served = decide("3", 2.0, [calm], 30, served=("hours_per_week: psi 0.420 > 0.2",))
+    assert served == Retraining(True, ("served data: hours_per_week: psi 0.420 > 0.2",))

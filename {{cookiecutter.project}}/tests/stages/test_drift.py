@@ -12,7 +12,9 @@ import yaml
 from {{ cookiecutter.package }}.artefacts import DriftCheck
 from {{ cookiecutter.package }}.cli import main
 from {{ cookiecutter.package }}.config import Paths
+from {{ cookiecutter.package }}.deployment.service import LocalService
 from {{ cookiecutter.package }}.io import registry, remote, validated
+from {{ cookiecutter.package }}.settings import load_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("reproduced")]
 
@@ -64,6 +66,8 @@ def test_no_champion_retrains_the_same_data_does_not_and_drifted_data_does(repro
     assert not same.retrain, same.reasons
     assert same.reasons[0].startswith("no column drifted: largest PSI ")
     assert same.champion == "1"
+    assert same.served is None, "no deployed service here: its served data is not checked"
+    assert "drift: served data not checked: " in out
     assert 0 <= same.champion_age_days < 1
     run_id = registry.champion(paths).run_id
     assert same.reference == f"champion version 1's training data (MLflow run {run_id})"
@@ -81,6 +85,24 @@ def test_no_champion_retrains_the_same_data_does_not_and_drifted_data_does(repro
     rows = len(pd.read_csv(source))
     assert moved.rows == rows
     assert json.loads(paths.reference.read_text())["rows"] == rows, "the next model's reference: the new data"
+
+
+def test_served_data_past_the_monitor_limits_retrains_on_unchanged_training_data(
+    reproduced, copy_of, raw, log_predictions
+):
+    """The deployed service was asked about older people than the champion was trained on: drift reads its
+    prediction log (`monitor`'s check) and retrains, though the training data did not change."""
+    paths = copy_of(reproduced)
+    registry.promote(paths, "1")
+    deployed = LocalService(paths, load_settings(paths.params).deploy.local).predictions
+    log_predictions(paths, raw[raw["age"] >= 50].sample(n=400, random_state=1), deployed)
+    assert main(["drift"]) == 0
+    check = DriftCheck.read(paths.drift)
+    assert check.retrain
+    assert check.reasons[0].startswith("served data: age: psi "), check.reasons
+    assert all(shift.ok for shift in check.shifts), "the training data itself did not drift"
+    assert not check.served.ok
+    assert check.served.rows == 400
 
 
 def test_tracked_data_the_refresh_replaced_is_recorded_and_pushed_for_the_stages_after_drift(

@@ -1,8 +1,6 @@
 """monitor on a prediction log written as the service writes it, with the reproduced project's model as
 champion: served data like training's holds; skewed inputs or poor live quality exit 1; bad input exits 2."""
 
-import json
-
 import pandas as pd
 import pytest
 
@@ -10,8 +8,7 @@ from {{ cookiecutter.package }}.artefacts import Monitoring
 from {{ cookiecutter.package }}.cli import main
 from {{ cookiecutter.package }}.config import Paths
 from {{ cookiecutter.package }}.deployment.service import LocalService
-from {{ cookiecutter.package }}.io import model_files, registry
-from {{ cookiecutter.package }}.serving.prediction_log import PredictionLog
+from {{ cookiecutter.package }}.io import registry
 from {{ cookiecutter.package }}.settings import load_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("reproduced")]
@@ -24,30 +21,12 @@ def champion(reproduced, copy_of) -> Paths:
     return paths
 
 
-def serve(paths: Paths, frame: pd.DataFrame, log_path=None, batch: int = 4) -> pd.DataFrame:
-    """Log the champion's predictions on these rows as the service does, in batches; the rows with their
-    request ids and indexes back."""
-    contract_columns = [c for c in frame.columns if c != "income"]
-    pipeline = model_files.load(paths.model).pipeline
-    probability = pipeline.predict_proba(frame[contract_columns])[:, 1]
-    log = PredictionLog(log_path or paths.root / "logs" / "predictions.jsonl", 1.0, 10_000_000, 2)
-    ids, indexes = [], []
-    for start in range(0, len(frame), batch):
-        rows = frame.iloc[start : start + batch]
-        records = json.loads(rows[contract_columns].to_json(orient="records"))
-        chunk = list(map(float, probability[start : start + batch]))
-        log.record(f"req-{start}", "1", records, chunk, [">50K" if p >= 0.5 else "<=50K" for p in chunk])
-        ids += [f"req-{start}"] * len(rows)
-        indexes += list(range(len(rows)))
-    log.close()
-    return frame.assign(request_id=ids, index=indexes)
-
-
 def test_served_data_like_trainings_holds_and_delayed_labels_give_live_quality_per_slice(
-    champion, raw, capsys
+    champion, raw, log_predictions, capsys
 ):
     deployed = LocalService(champion, load_settings(champion.params).deploy.local).predictions
-    served = serve(champion, raw.sample(n=800, random_state=7), deployed)  # the deployed service's log
+    # Written where the deployed local service writes it: monitor's default.
+    served = log_predictions(champion, raw.sample(n=800, random_state=7), deployed)
     with deployed.open("a") as log:
         log.write('{"time": "2026-11-29T04:17:00Z", "request_id": "r-9", "inp')  # a line being written
     (deployed.parent / "predictions.jsonl.bak").write_text("a copy someone kept: not a rotated file\n")
@@ -67,9 +46,9 @@ def test_served_data_like_trainings_holds_and_delayed_labels_give_live_quality_p
     assert "monitor: 800 logged records hold: largest PSI " in capsys.readouterr().out
 
 
-def test_skewed_inputs_and_poor_live_quality_exit_1_naming_them(champion, raw, capsys):
+def test_skewed_inputs_and_poor_live_quality_exit_1_naming_them(champion, raw, log_predictions, capsys):
     old = raw[raw["age"] >= 50].sample(n=400, random_state=1)
-    served = serve(champion, old)
+    served = log_predictions(champion, old)
     labels = champion.root / "labels.csv"
     flipped = served.assign(income=served["income"].map({">50K": "<=50K", "<=50K": ">50K"}))
     flipped[["request_id", "index", "income"]].to_csv(labels, index=False)
@@ -84,16 +63,16 @@ def test_skewed_inputs_and_poor_live_quality_exit_1_naming_them(champion, raw, c
     assert report.quality.roc_auc < 0.5
 
 
-def test_no_log_too_few_records_or_bad_labels_are_one_line_errors(champion, raw, capsys):
+def test_no_log_too_few_records_or_bad_labels_are_one_line_errors(champion, raw, log_predictions, capsys):
     champion.monitoring.parent.mkdir(parents=True, exist_ok=True)
     champion.monitoring.write_text("an earlier run's verdict")  # must not outlive a failed run
     assert main(["monitor"]) == 2
     assert capsys.readouterr().err.startswith("error: ")
-    serve(champion, raw.head(20))
+    log_predictions(champion, raw.head(20))
     assert main(["monitor"]) == 2
     assert "20 logged records; a verdict needs 200 (monitor.min_rows)" in capsys.readouterr().err
 
-    served = serve(champion, raw.head(300), champion.root / "more.jsonl")
+    served = log_predictions(champion, raw.head(300), champion.root / "more.jsonl")
     labels = champion.root / "labels.csv"
     served.assign(income="maybe")[["request_id", "income"]].to_csv(labels, index=False)
     assert main(["monitor", "--log", str(champion.root / "more.jsonl"), "--labels", str(labels)]) == 2

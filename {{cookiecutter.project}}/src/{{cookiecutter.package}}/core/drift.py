@@ -121,16 +121,18 @@ def decide(
     found: list[Shift],
     max_age_days: float,
     measured: bool = True,
+    served: tuple[str, ...] = (),
 ) -> Retraining:
-    """Retrain when there is no champion, when it is older than max_age_days, when a column drifted, or when
-    drift could not be measured (`measured` False: no profile of the champion's training data)."""
+    """Retrain when there is no champion, when it is older than max_age_days, when a column drifted, when the
+    served data is off (`served`: monitor's problems with it), or when drift could not be measured
+    (`measured` False: no profile of the champion's training data)."""
     if champion is None:
         return Retraining(True, ("no champion yet: the first model is trained",))
     if not measured:
         unknown = f"no profile of champion version {champion}'s training data: drift not measured"
         return Retraining(True, (unknown,))
     drifted = [shift for shift in found if not shift.ok]
-    reasons = [shift.breach for shift in drifted]
+    reasons = [shift.breach for shift in drifted] + [f"served data: {problem}" for problem in served]
     stale = age_days is not None and age_days > max_age_days
     if stale:
         reasons.append(f"champion version {champion} is {age_days:.1f} days old (max {max_age_days:g})")

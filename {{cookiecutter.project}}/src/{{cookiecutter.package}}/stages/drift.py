@@ -4,7 +4,8 @@ The data is refreshed (params.yaml drift.refresh, else `dvc update` of imported 
 checked against the contract, and compared column by column (PSI and missing rates, as `validate` does)
 with the profile of the data the champion was trained on, which its MLflow run logged. Retraining is
 needed when a column drifted past the limits in params.yaml (drift:), when the champion is older than
-drift.max_age_days, or when there is no champion yet; reports/drift.json says which and why. When it is
+drift.max_age_days, when the deployed service's served data is off (`monitor` on its prediction log, when
+there is one), or when there is no champion yet; reports/drift.json says which and why. When it is
 needed, DVC-tracked data is pushed to the DVC remote, and data/reference.json becomes the new data's profile,
 the reference of the model trained next.
 Exit 0 either way ("no retraining needed" is a normal outcome); 1 when the new data breaks the contract.
@@ -15,15 +16,16 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from ..artefacts import DriftCheck
+from ..artefacts import DriftCheck, Monitoring
 from ..config import Paths
+from ..contract import Contract
 from ..core.drift import decide, profile, shifts
 from ..errors import UserError
 from ..io import mlflow_store, registry, remote
 from ..io.datasets import read_raw
 from ..io.files import write_json
-from ..settings import load_checked
-from . import validate
+from ..settings import Settings, load_checked
+from . import monitor, validate
 
 READS: tuple[str, ...] = ()
 DAY = 86_400
@@ -50,11 +52,14 @@ def run(paths: Paths) -> DriftCheck:
 
     champion, reference, source = registry.champion_reference(paths)
     found = []
+    served = None
     if reference is not None:
         found = shifts(reference, frame, contract, limits.psi_max, limits.missing_increase_max)
+        served = served_data(paths, settings, contract, reference, source or "")
     age = (time.time() - champion.created) / DAY if champion and champion.created else None
     version = champion.version if champion else None
-    decision = decide(version, age, found, limits.max_age_days, measured=reference is not None)
+    off = served.problems if served else ()
+    decision = decide(version, age, found, limits.max_age_days, measured=reference is not None, served=off)
 
     check = DriftCheck(
         retrain=decision.retrain,
@@ -66,6 +71,7 @@ def run(paths: Paths) -> DriftCheck:
         champion_age_days=round(age, 3) if age is not None else None,
         reference=source,
         shifts=tuple(found),
+        served=served,
     )
     if decision.retrain:
         # The data the next model is trained on goes to the DVC remote: its data version can be pulled later.
@@ -75,3 +81,18 @@ def run(paths: Paths) -> DriftCheck:
     verdict = "retraining needed" if decision.retrain else "no retraining needed"
     print(f"drift: {verdict}: {'; '.join(decision.reasons)} ({paths.shown(paths.drift)})")
     return check
+
+
+def served_data(
+    paths: Paths, settings: Settings, contract: Contract, reference: dict, source: str
+) -> Monitoring | None:
+    """`monitor`'s verdict on the deployed service's prediction log (monitor.default_log), when there is one
+    long enough for a verdict: served data off past the monitor: limits is a reason to retrain too."""
+    log = monitor.default_log(paths, settings)
+    try:
+        served = monitor.assess(settings, contract, log, reference, source)
+    except UserError as error:
+        print(f"drift: served data not checked: {error}")
+        return None
+    print(f"drift: served data: {monitor.summary(served) if served.ok else '; '.join(served.problems)}")
+    return served

@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..artefacts import Monitoring
 from ..config import Paths
+from ..contract import Contract
 from ..core.drift import shifts
 from ..core.monitor import LiveQuality, PredictionShare, live_quality, training_positive_rate
 from ..deployment.service import LocalService
@@ -117,20 +118,40 @@ def default_log(paths: Paths, settings: Settings) -> Path:
 def run(paths: Paths, log: Path | None = None, labels: Path | None = None) -> Monitoring:
     settings, contract = load_checked(paths)
     paths.monitoring.unlink(missing_ok=True)  # a failed run leaves no earlier verdict behind
+    _, reference, source = registry.champion_reference(paths)
+    if reference is None:
+        raise UserError(
+            "no champion with a training profile to compare with; run the pipeline on the default branch"
+        )
+    report = assess(settings, contract, log or default_log(paths, settings), reference, source or "", labels)
+    report.write(paths.monitoring)
+    where = paths.shown(paths.monitoring)
+    if report.problems:
+        for problem in report.problems:
+            print(f"monitor: {problem}")
+        raise DataError(f"monitor: the served data is off in {len(report.problems)} way(s) (see {where})")
+    print(f"monitor: {summary(report)} ({where})")
+    return report
+
+
+def assess(
+    settings: Settings,
+    contract: Contract,
+    path: Path,
+    reference: dict,
+    source: str,
+    labels: Path | None = None,
+) -> Monitoring:
+    """The prediction log at path (and its rotated files) against the reference profile of the champion's
+    training data, and, with labels, live quality: the verdict, past the limits or not. A log too short for
+    a verdict, or bad labels, is a UserError."""
     limits = settings.monitor
-    path = log or default_log(paths, settings)
     logged = read_log(path)
     if len(logged) < limits.min_rows:
         raise UserError(
             f"{path}: {len(logged)} logged records; a verdict needs {limits.min_rows} (monitor.min_rows)"
         )
     inputs = pd.DataFrame([entry["inputs"] for entry in logged])
-    _, reference, source = registry.champion_reference(paths)
-    if reference is None:
-        raise UserError(
-            "no champion with a training profile to compare with; run the pipeline on the default branch"
-        )
-
     found = shifts(reference, inputs, contract, limits.psi_max, limits.missing_increase_max)
     positive, negative = contract.label.positive, contract.label.negative
     served = round(sum(entry["label"] == positive for entry in logged) / len(logged), 6)
@@ -159,31 +180,28 @@ def run(paths: Paths, log: Path | None = None, labels: Path | None = None) -> Mo
         )
         problems += quality.problems()
 
-    report = Monitoring(
+    return Monitoring(
         ok=not problems,
         problems=tuple(problems),
         log=tuple(sorted({entry["file"] for entry in logged})),
         rows=len(logged),
         models=dict(Counter(str(entry.get("model_version")) for entry in logged)),
-        reference=source or "",
+        reference=source,
         shifts=tuple(found),
         prediction_share=share,
         quality=quality,
     )
-    report.write(paths.monitoring)
-    where = paths.shown(paths.monitoring)
-    if problems:
-        for problem in problems:
-            print(f"monitor: {problem}")
-        raise DataError(f"monitor: the served data is off in {len(problems)} way(s) (see {where})")
-    largest = max((s.value for s in found if s.statistic == "psi"), default=0.0)
+
+
+def summary(report: Monitoring) -> str:
+    """One line on a verdict that holds."""
+    largest = max((s.value for s in report.shifts if s.statistic == "psi"), default=0.0)
+    share = report.prediction_share
+    positive = f", positive share {share.served:.3f} (training {share.training})" if share else ""
+    quality = report.quality
     scored = (
         f"; live ROC AUC {quality.roc_auc:.4f} on {quality.rows} labelled"
         if quality and quality.roc_auc
         else ""
     )
-    print(
-        f"monitor: {len(logged)} logged records hold: largest PSI {largest:.3f}, positive share {served:.3f} "
-        f"(training {training if training is not None else 'unknown'}){scored} ({where})"
-    )
-    return report
+    return f"{report.rows} logged records hold: largest PSI {largest:.3f}{positive}{scored}"
