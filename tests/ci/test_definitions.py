@@ -156,7 +156,7 @@ def test_default_branch_stages_are_gated_to_main_in_every_definition(project: Pa
     assert pipeline["deploy"]["environment"] == {"name": "production"}
     assert pipeline["deploy"]["tags"] == ["deploy"]
     block = jenkinsfile[jenkinsfile.index("stage('Deploy')") :]
-    assert block.index("lock(resource: 'production')") < block.index("cli 'deploy'")
+    assert block.index("inProduction(") < block.index("cli 'deploy'")  # its lock: see the scheduled test
     assert "agent { label 'deploy' }" in jenkinsfile
     # Which runs actually skip them is checked by executing each definition (main and pull request).
 
@@ -206,8 +206,11 @@ def test_the_scheduled_pipeline_is_one_job_that_runs_on_the_schedule_alone_in_ev
     retrain = dict(stages)["Retrain"]
     assert "branch 'main'\n                triggeredBy 'TimerTrigger'" in retrain
     assert "cli 'pipeline --scheduled'" in retrain
-    assert "lock(resource: 'production')" in retrain
-    assert "if (env.DEPLOY_APPROVAL == 'true') {\n                        input message:" in retrain
+    # Deploy's shape: approved with DEPLOY_APPROVAL, under the production lock, the store saved whatever happens.
+    assert "inProduction(question, [defaultBranch: 'main']) {" in retrain
+    assert "inProduction('Deploy the champion to production?', [skipRestore: true]) {" in dict(stages)["Deploy"]
+    helper = jenkinsfile[jenkinsfile.index("def inProduction(") :]
+    assert helper.index("input message: question") < helper.index("lock(resource: 'production')")
 
 
 def test_only_the_deploy_job_gets_the_registry_credentials_and_only_report_writes_comments(project: Path):
