@@ -183,6 +183,14 @@ def test_the_image_is_built_pushed_pulled_and_serves(
         status, answer = post(f"http://127.0.0.1:{port}/predict", {"records": [record]})
         assert status == 200, answer
         assert answer["predictions"][0]["label"] == expected
+        for _ in range(100):  # serve.prediction_log.sample_rate is 0.1: some of these are logged
+            post(f"http://127.0.0.1:{port}/predict", {"records": [record]})
+        logged = subprocess.run(
+            [podman, "exec", name, "cat", f"/var/log/{PROJECT}/predictions.jsonl"],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert logged.returncode == 0, subprocess.run([podman, "logs", name], capture_output=True, text=True).stdout
+        assert {json.loads(line)["model_version"] for line in logged.stdout.splitlines()} == {"1"}
         user = subprocess.run([podman, "exec", name, "id", "-u"], capture_output=True, text=True, check=True)
         assert user.stdout.strip() == "10001"  # not root
         history = subprocess.run([podman, "history", "--no-trunc", pulled], capture_output=True, text=True)
@@ -240,6 +248,8 @@ def test_the_overlays_render_and_pass_strict_validation(kubernetes_files: Path, 
     assert spec["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
     [container] = spec["template"]["spec"]["containers"]
     assert container["readinessProbe"]["httpGet"]["path"] == "/ready"
+    mounts = {mount["name"]: mount["mountPath"] for mount in container["volumeMounts"]}
+    assert mounts["prediction-log"] == f"/var/log/{PROJECT}"  # writable: the root filesystem is read-only
     assert container["livenessProbe"]["httpGet"]["path"] == "/health"
     assert set(container["resources"]) == {"requests", "limits"}
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
