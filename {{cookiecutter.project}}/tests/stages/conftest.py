@@ -1,14 +1,19 @@
-"""What the stage tests share: a prediction log written as the service writes it."""
+"""What the stage tests share: a prediction log written as the service writes it, where the deployed local
+service writes it."""
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from {{ cookiecutter.package }}.config import Paths
+from {{ cookiecutter.package }}.deployment.service import LocalService
 from {{ cookiecutter.package }}.io import model_files
 from {{ cookiecutter.package }}.serving.prediction_log import PredictionLog
+from {{ cookiecutter.package }}.settings import load_settings
 
 
 def log_as_served(paths: Paths, frame: pd.DataFrame, log_path=None, batch: int = 4) -> pd.DataFrame:
@@ -36,3 +41,17 @@ def log_predictions() -> Callable[..., pd.DataFrame]:
     logged as the service logs them (default: serve.prediction_log's default path); the rows with their
     request ids and indexes back."""
     return log_as_served
+
+
+@pytest.fixture(scope="session")
+def deployed_log() -> Callable[[Paths], Path]:
+    """deployed_log(paths): where the deployed local service writes its prediction log, with the project copy
+    set to the local target (blue-green), whatever target it was generated with."""
+
+    def log_of(paths: Paths) -> Path:
+        params = yaml.safe_load(paths.params.read_text())
+        params["deploy"].update(target="local", strategy="blue-green")
+        paths.params.write_text(yaml.safe_dump(params, sort_keys=False))
+        return LocalService(paths, load_settings(paths.params).deploy.local).predictions
+
+    return log_of

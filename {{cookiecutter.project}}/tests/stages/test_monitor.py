@@ -7,9 +7,7 @@ import pytest
 from {{ cookiecutter.package }}.artefacts import Monitoring
 from {{ cookiecutter.package }}.cli import main
 from {{ cookiecutter.package }}.config import Paths
-from {{ cookiecutter.package }}.deployment.service import LocalService
 from {{ cookiecutter.package }}.io import registry
-from {{ cookiecutter.package }}.settings import load_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("reproduced")]
 
@@ -22,9 +20,9 @@ def champion(reproduced, copy_of) -> Paths:
 
 
 def test_served_data_like_trainings_holds_and_delayed_labels_give_live_quality_per_slice(
-    champion, raw, log_predictions, capsys
+    champion, raw, log_predictions, deployed_log, capsys
 ):
-    deployed = LocalService(champion, load_settings(champion.params).deploy.local).predictions
+    deployed = deployed_log(champion)
     # Written where the deployed local service writes it: monitor's default.
     served = log_predictions(champion, raw.sample(n=800, random_state=7), deployed)
     with deployed.open("a") as log:

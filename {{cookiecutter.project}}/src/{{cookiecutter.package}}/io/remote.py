@@ -7,6 +7,7 @@ secrets put in the environment; with no remote configured, the pull is skipped w
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -92,7 +93,7 @@ def refresh(paths: Paths, command: str) -> str:
             reason = lines[-1] if lines else "no output"
             failed = f"drift.refresh `{command}` failed (exit {done.returncode})"
             raise UserError(f"{paths.params}: {failed}: {reason}")
-        recorded = [str(target.relative_to(paths.root)) for target in tracked(paths) if not imported(target)]
+        recorded = changed(paths)
         if recorded:
             checked(dvc(paths, "commit", "--force", *recorded), "dvc commit")
             return f"data: refreshed by `{command}`, recorded in {', '.join(recorded)}"
@@ -102,3 +103,20 @@ def refresh(paths: Paths, command: str) -> str:
         checked(dvc(paths, "update", *imports), "dvc update")
         return f"data: updated {', '.join(imports)} from their sources; " + pull(paths)
     return pull(paths)
+
+
+def changed(paths: Paths) -> list[str]:
+    """The .dvc files (`dvc add`, not imports) whose data is present and differs from what they record."""
+    present = [
+        str(target.relative_to(paths.root))
+        for target in tracked(paths)
+        if not imported(target) and target.with_suffix("").exists()
+    ]
+    if not present:
+        return []
+    status = dvc(paths, "status", "--json", *present)
+    checked(status, "dvc status")
+    try:
+        return sorted(json.loads(status.stdout or "{}"))
+    except json.JSONDecodeError:
+        raise UserError(f"dvc status: unexpected output: {status.stdout.strip()[:200]}") from None

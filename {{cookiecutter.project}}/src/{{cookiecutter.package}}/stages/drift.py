@@ -4,8 +4,9 @@ The data is refreshed (params.yaml drift.refresh, else `dvc update` of imported 
 checked against the contract, and compared column by column (PSI and missing rates, as `validate` does)
 with the profile of the data the champion was trained on, which its MLflow run logged. Retraining is
 needed when a column drifted past the limits in params.yaml (drift:), when the champion is older than
-drift.max_age_days, when the deployed service's served data is off (`monitor` on its prediction log, when
-there is one), or when there is no champion yet; reports/drift.json says which and why. When it is
+drift.max_age_days, when what the deployed local service served with the champion is off (`monitor` on its
+prediction log, when there is one, and only when the data changed: retraining on the same data would give the
+same model), or when there is no champion yet; reports/drift.json says which and why. When it is
 needed, DVC-tracked data is pushed to the DVC remote, and data/reference.json becomes the new data's profile,
 the reference of the model trained next.
 Exit 0 either way ("no retraining needed" is a normal outcome); 1 when the new data breaks the contract.
@@ -24,6 +25,7 @@ from ..errors import UserError
 from ..io import mlflow_store, registry, remote
 from ..io.datasets import read_raw
 from ..io.files import write_json
+from ..io.versions import file_md5
 from ..settings import Settings, load_checked
 from . import monitor, validate
 
@@ -55,10 +57,18 @@ def run(paths: Paths) -> DriftCheck:
     served = None
     if reference is not None:
         found = shifts(reference, frame, contract, limits.psi_max, limits.missing_increase_max)
-        served = served_data(paths, settings, contract, reference, source or "")
+        served = served_data(paths, settings, contract, reference, source or "", champion.version)
     age = (time.time() - champion.created) / DAY if champion and champion.created else None
     version = champion.version if champion else None
     off = served.problems if served else ()
+    if off and champion.tags.get("data_version") == f"md5:{file_md5(paths.raw_data)}":
+        # Retraining on the data the champion was trained on would give it back: the served data is
+        # reported (drift.json, the report), and the training data needs refreshing, not the model.
+        print(
+            f"drift: served data is off, but this is the data version {champion.version} was trained on: "
+            "retraining would not help; refresh the training data (drift.refresh)"
+        )
+        off = ()
     decision = decide(version, age, found, limits.max_age_days, measured=reference is not None, served=off)
 
     check = DriftCheck(
@@ -84,13 +94,16 @@ def run(paths: Paths) -> DriftCheck:
 
 
 def served_data(
-    paths: Paths, settings: Settings, contract: Contract, reference: dict, source: str
+    paths: Paths, settings: Settings, contract: Contract, reference: dict, source: str, version: str
 ) -> Monitoring | None:
-    """`monitor`'s verdict on the deployed service's prediction log (monitor.default_log), when there is one
-    long enough for a verdict: served data off past the monitor: limits is a reason to retrain too."""
-    log = monitor.default_log(paths, settings)
+    """`monitor`'s verdict on what the deployed local service served with the champion (its prediction log),
+    when there are enough such records: served data off past the monitor: limits is a reason to retrain."""
+    log = monitor.deployed_log(paths, settings)
+    if log is None:
+        print("drift: served data not checked: no deployed local service's prediction log here")
+        return None
     try:
-        served = monitor.assess(settings, contract, log, reference, source)
+        served = monitor.assess(settings, contract, log, reference, source, version=version)
     except UserError as error:
         print(f"drift: served data not checked: {error}")
         return None

@@ -105,14 +105,18 @@ def read_labels(path: Path, column: str, classes: tuple[str, str]) -> pd.DataFra
     return labels
 
 
+def deployed_log(paths: Paths, settings: Settings) -> Path | None:
+    """The deployed local service's prediction log, if any (the kubernetes target's stays in its pods)."""
+    if settings.deploy.target != "local":
+        return None
+    deployed = LocalService(paths, settings.deploy.local).predictions
+    return deployed if files(deployed) else None
+
+
 def default_log(paths: Paths, settings: Settings) -> Path:
     """The deployed local service's prediction log when there is one, else serve.prediction_log.path (where
     `serve` run by hand writes it)."""
-    if settings.deploy.target == "local":
-        deployed = LocalService(paths, settings.deploy.local).predictions
-        if files(deployed):
-            return deployed
-    return paths.root / settings.serve.prediction_log.path
+    return deployed_log(paths, settings) or paths.root / settings.serve.prediction_log.path
 
 
 def run(paths: Paths, log: Path | None = None, labels: Path | None = None) -> Monitoring:
@@ -141,15 +145,20 @@ def assess(
     reference: dict,
     source: str,
     labels: Path | None = None,
+    version: str | None = None,
 ) -> Monitoring:
     """The prediction log at path (and its rotated files) against the reference profile of the champion's
-    training data, and, with labels, live quality: the verdict, past the limits or not. A log too short for
-    a verdict, or bad labels, is a UserError."""
+    training data, and, with labels, live quality: the verdict, past the limits or not; with version, only the
+    records that version served. A log too short for a verdict, or bad labels, is a UserError."""
     limits = settings.monitor
     logged = read_log(path)
+    if version is not None:
+        logged = [entry for entry in logged if str(entry.get("model_version")) == version]
     if len(logged) < limits.min_rows:
+        served_by = f" served by version {version}" if version is not None else ""
         raise UserError(
-            f"{path}: {len(logged)} logged records; a verdict needs {limits.min_rows} (monitor.min_rows)"
+            f"{path}: {len(logged)} logged records{served_by}; a verdict needs {limits.min_rows} "
+            "(monitor.min_rows)"
         )
     inputs = pd.DataFrame([entry["inputs"] for entry in logged])
     found = shifts(reference, inputs, contract, limits.psi_max, limits.missing_increase_max)
