@@ -57,5 +57,11 @@ def test_retraining_is_decided_by_the_champion_its_age_and_the_drifted_columns()
         "workclass: missing rate increase 0.080 > 0.02",
         "champion version 3 is 45.5 days old (max 30)",
     )
-    served = decide("3", 2.0, [calm], 30, served=("hours_per_week: psi 0.420 > 0.2",))
-    assert served == Retraining(True, ("served data: hours_per_week: psi 0.420 > 0.2",))
+    off = ("hours_per_week: psi 0.420 > 0.2",)
+    assert decide("3", 2.0, [calm], 30, served=off) == Retraining(True, ("served data: " + off[0],))
+    same_data = decide("3", 2.0, [calm], 30, served=off, data_changed=False)
+    assert not same_data.retrain  # a retrain on the champion's own data gives the same model back
+    assert same_data.reasons[-1] == (
+        "served data is off (hours_per_week: psi 0.420 > 0.2), but the data is what version 3 was trained "
+        "on: refresh the training data (drift.refresh)"
+    )

@@ -122,17 +122,21 @@ def decide(
     max_age_days: float,
     measured: bool = True,
     served: tuple[str, ...] = (),
+    data_changed: bool = True,
 ) -> Retraining:
     """Retrain when there is no champion, when it is older than max_age_days, when a column drifted, when the
-    served data is off (`served`: monitor's problems with it), or when drift could not be measured
-    (`measured` False: no profile of the champion's training data)."""
+    served data is off (`served`: monitor's problems with it) and the data changed since the champion was
+    trained (on the same data a retrain gives the same model back: then it is a note), or when drift could not
+    be measured (`measured` False: no profile of the champion's training data)."""
     if champion is None:
         return Retraining(True, ("no champion yet: the first model is trained",))
     if not measured:
         unknown = f"no profile of champion version {champion}'s training data: drift not measured"
         return Retraining(True, (unknown,))
     drifted = [shift for shift in found if not shift.ok]
-    reasons = [shift.breach for shift in drifted] + [f"served data: {problem}" for problem in served]
+    reasons = [shift.breach for shift in drifted]
+    if data_changed:
+        reasons += [f"served data: {problem}" for problem in served]
     stale = age_days is not None and age_days > max_age_days
     if stale:
         reasons.append(f"champion version {champion} is {age_days:.1f} days old (max {max_age_days:g})")
@@ -146,4 +150,10 @@ def decide(
         else "no column drifted"
     )
     age = f"{age_days:.1f} days old" if age_days is not None else "of unknown age"
-    return Retraining(False, (calm, f"champion version {champion} is {age} (max {max_age_days:g})"))
+    notes = (calm, f"champion version {champion} is {age} (max {max_age_days:g})")
+    if served:  # and the data did not change
+        notes += (
+            f"served data is off ({served[0]}), but the data is what version {champion} was trained on: "
+            "refresh the training data (drift.refresh)",
+        )
+    return Retraining(False, notes)

@@ -18,6 +18,11 @@ def file_md5(path: Path) -> str:
     return digest.hexdigest()
 
 
+def data_version(path: Path) -> str:
+    """A data file's version as a model and a comparison record it (`md5:<DVC's MD5>`)."""
+    return f"md5:{file_md5(path)}"
+
+
 def _git(root: Path, *args: str) -> str | None:
     """git's output, stripped; None outside git or when the command fails."""
     try:

@@ -32,7 +32,7 @@ from ..errors import RegistryError
 from ..io import mlflow_store, model_files, registry
 from ..io.datasets import labels, read_split
 from ..io.files import write_atomic
-from ..io.versions import file_md5
+from ..io.versions import data_version
 from ..settings import Settings, load_checked
 
 READS = ("repro",)
@@ -139,7 +139,7 @@ def compare(paths: Paths) -> Comparison:
         decision=decision.outcome,
         reasons=decision.reasons,
         primary_metric=PRIMARY,
-        holdout=Holdout(rows=len(test), data_version=f"md5:{file_md5(paths.raw_data)}", threshold=threshold),
+        holdout=Holdout(rows=len(test), data_version=data_version(paths.raw_data), threshold=threshold),
         challenger=described(trained.version, challenger, cost["challenger"]),
         champion=described(found.version, champion, cost["champion"]) if champion is not None else None,
         bootstrap=bootstrap,

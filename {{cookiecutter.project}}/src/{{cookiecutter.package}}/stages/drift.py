@@ -25,7 +25,7 @@ from ..errors import UserError
 from ..io import mlflow_store, registry, remote
 from ..io.datasets import read_raw
 from ..io.files import write_json
-from ..io.versions import file_md5
+from ..io.versions import data_version
 from ..settings import Settings, load_checked
 from . import monitor, validate
 
@@ -60,16 +60,15 @@ def run(paths: Paths) -> DriftCheck:
         served = served_data(paths, settings, contract, reference, source or "", champion.version)
     age = (time.time() - champion.created) / DAY if champion and champion.created else None
     version = champion.version if champion else None
-    off = served.problems if served else ()
-    if off and champion.tags.get("data_version") == f"md5:{file_md5(paths.raw_data)}":
-        # Retraining on the data the champion was trained on would give it back: the served data is
-        # reported (drift.json, the report), and the training data needs refreshing, not the model.
-        print(
-            f"drift: served data is off, but this is the data version {champion.version} was trained on: "
-            "retraining would not help; refresh the training data (drift.refresh)"
-        )
-        off = ()
-    decision = decide(version, age, found, limits.max_age_days, measured=reference is not None, served=off)
+    decision = decide(
+        version,
+        age,
+        found,
+        limits.max_age_days,
+        measured=reference is not None,
+        served=served.problems if served else (),
+        data_changed=champion is None or champion.tags.get("data_version") != data_version(paths.raw_data),
+    )
 
     check = DriftCheck(
         retrain=decision.retrain,

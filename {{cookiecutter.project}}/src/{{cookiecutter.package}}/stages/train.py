@@ -10,7 +10,7 @@ from ..core.models import build_model
 from ..core.scoring import classification_scores
 from ..io import model_files, tracking
 from ..io.datasets import labels, read_split
-from ..io.versions import file_md5, git_branch, git_commit, params_hash
+from ..io.versions import data_version, git_branch, git_commit, params_hash
 from ..settings import Settings, load_checked
 
 
@@ -52,7 +52,7 @@ def run(paths: Paths) -> None:
     example = train[contract.input_columns()].dropna().head(5)
     model_files.save(model, example, paths.model)
     tags = {
-        "data_version": f"md5:{file_md5(paths.raw_data)}",
+        "data_version": data_version(paths.raw_data),
         "data_path": paths.shown(paths.raw_data),
         "git_commit": git_commit(paths.root) or "unknown",
         "branch": git_branch(paths.root) or "unknown",
