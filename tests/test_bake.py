@@ -173,6 +173,7 @@ DEFAULT_TREE = {
 CI_TREE = {
     "github": {
         ".github/workflows/ci.yml",
+        ".github/actions/hand-on/action.yml",
         ".github/actions/setup/action.yml",
         ".github/zizmor.yml",
         ".github/dependabot.yml",

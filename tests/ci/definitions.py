@@ -129,17 +129,21 @@ def gitlab_stages(pipeline: dict, project: str) -> list[str]:
     )
 
 
-def github_artifacts(job: dict) -> tuple[dict[str, set[str]], set[str]]:
-    """A job's artifacts: {uploaded name: its paths (without trailing /)}, and the names it downloads."""
+HAND_ON = "./.github/actions/hand-on"
+SETUP = "./.github/actions/setup"
+
+
+def github_artifacts(job: dict) -> tuple[dict[str, set[str]], list[str]]:
+    """A job's artifacts: {name: its paths} it hands on (the local hand-on action), and the names of the
+    artifacts it reads, in order (the local setup action's `artifacts`)."""
     uploads: dict[str, set[str]] = {}
-    downloads: set[str] = set()
+    downloads: list[str] = []
     for step in job.get("steps", []):
-        uses, options = step.get("uses", ""), step.get("with", {})
-        if uses.startswith("actions/upload-artifact@"):
-            paths = {line.strip().rstrip("/") for line in str(options["path"]).splitlines() if line.strip()}
-            uploads.setdefault(options["name"], set()).update(paths)
-        elif uses.startswith("actions/download-artifact@"):
-            downloads.add(options["name"])
+        uses, options = step.get("uses", ""), step.get("with") or {}
+        if uses == HAND_ON:
+            uploads.setdefault(options["stage"], set()).update(str(options["paths"]).split())
+        elif uses == SETUP:
+            downloads += str(options.get("artifacts", "")).split()
     return uploads, downloads
 
 

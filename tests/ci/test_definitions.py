@@ -17,6 +17,7 @@ import yaml
 
 from baking import TEMPLATE, bake_into, run
 from ci.definitions import (
+    HAND_ON,
     PROJECT,
     SCHEDULED_COMMAND,
     default_branch_stages,
@@ -149,7 +150,7 @@ def test_default_branch_stages_are_gated_to_main_in_every_definition(project: Pa
         assert block.index("branch 'main'") < block.index(f"cli '{stage}'")
     # Serialised: one promotion, one deployment at a time, in every definition.
     deploy = workflow["jobs"]["deploy"]
-    assert deploy["concurrency"] == {"group": "deploy-production", "cancel-in-progress": False}
+    assert deploy["concurrency"] == "deploy-production"  # a group alone: queued, never cancelled
     assert deploy["environment"] == "production"
     assert deploy["runs-on"] == ["self-hosted", "deploy"]  # the local target: where the service lives
     assert pipeline["deploy"]["resource_group"] == "production"
@@ -178,7 +179,7 @@ def test_the_scheduled_pipeline_is_one_job_that_runs_on_the_schedule_alone_in_ev
     assert retrain["if"] == "(github.event_name == 'schedule' || inputs.scheduled) && github.ref == 'refs/heads/main'"
     assert "needs" not in retrain
     assert retrain["runs-on"] == ["self-hosted", "deploy"]  # it may deploy: where the local target's service lives
-    assert retrain["concurrency"] == {"group": "deploy-production", "cancel-in-progress": False}
+    assert retrain["concurrency"] == "deploy-production"
     not_scheduled = "github.event_name != 'schedule' && !inputs.scheduled"
     assert workflow["jobs"]["validate"]["if"] == not_scheduled  # the first job: the others wait for it
     assert not_scheduled in workflow["jobs"]["report"]["if"]
@@ -247,13 +248,12 @@ def test_only_the_deploy_job_gets_the_registry_credentials_and_only_report_write
 
 def test_every_github_job_is_hardened(project: Path):
     workflow = load(project / ".github" / "workflows" / "ci.yml")
-    assert workflow["permissions"] == {}
+    assert workflow["permissions"] == {"contents": "read"}  # a job asks for more itself
     triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads the key `on` as true
     assert set(triggers) == {"push", "pull_request", "schedule", "workflow_dispatch"}
     assert "concurrency" in workflow
     for name, job in workflow["jobs"].items():
         assert "timeout-minutes" in job, name
-        assert "permissions" in job, name
         for step in job.get("steps", []):
             uses = step.get("uses")
             if uses and not uses.startswith("./"):
@@ -264,6 +264,13 @@ def test_every_github_job_is_hardened(project: Path):
                 assert step["with"]["persist-credentials"] is False, name
             assert "${{" not in step.get("run", ""), f"{name}: expression inside run:"
     assert github_jobs(workflow)[-1] == "ci-ok"
+    writes = {name: job["permissions"] for name, job in workflow["jobs"].items() if "permissions" in job}
+    assert writes == {
+        "retrain": {"contents": "read", "packages": "write"},  # the service image
+        "deploy": {"contents": "read", "packages": "write"},
+        "report": {"contents": "read", "pull-requests": "write"},  # its comment
+        "ci-ok": {},
+    }
     # The push pipeline's jobs; `retrain` is the scheduled one's, which never runs beside them.
     pushed = set(workflow["jobs"]) - {"ci-ok", "retrain"}
     assert set(workflow["jobs"]["ci-ok"]["needs"]) == pushed
@@ -313,8 +320,8 @@ def test_github_jobs_hand_on_what_each_stage_outputs_and_get_what_it_reads(proje
         uploads, downloads = github_artifacts(workflow["jobs"][stage])
         outputs = artifact_paths(entry["outputs"])
         assert uploads == ({stage: outputs} if outputs else {}), stage  # one artifact, named after the stage
-        read = {name for name in entry["reads"] if plan[name]["outputs"]}
-        assert downloads == read, stage
+        read = [name for name in entry["reads"] if plan[name]["outputs"]]
+        assert downloads == read, stage  # in the plan's order: a later stage's files win
 
 
 def test_gitlab_jobs_hand_on_what_each_stage_outputs_and_need_what_it_reads(project: Path, plan: dict):
@@ -334,7 +341,7 @@ def test_gitlab_jobs_hand_on_what_each_stage_outputs_and_need_what_it_reads(proj
 
 def test_hand_off_checks_catch_a_missing_output(project: Path, plan: dict):
     workflow = load(project / ".github" / "workflows" / "ci.yml")
-    [upload] = [step for step in workflow["jobs"]["repro"]["steps"] if "upload-artifact" in step.get("uses", "")]
-    upload["with"]["path"] = upload["with"]["path"].replace("mlruns/\n", "")
+    [upload] = [step for step in workflow["jobs"]["repro"]["steps"] if step.get("uses") == HAND_ON]
+    upload["with"]["paths"] = upload["with"]["paths"].replace(" mlruns", "")
     uploads, _ = github_artifacts(workflow["jobs"]["repro"])
     assert uploads["repro"] != artifact_paths(plan["repro"]["outputs"])

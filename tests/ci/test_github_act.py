@@ -65,15 +65,14 @@ jobs:
     runs-on: ubuntu-latest
     steps:
       - uses: actions/download-artifact@v4
-        with: {name: several-paths, path: got/several}
+        with: {pattern: several-paths, path: got/several}
       - uses: actions/download-artifact@v4
-        with: {name: one-file}
-      - run: find got single.txt -type f | sort | sed 's/^/found=/'
-      - id: missing
-        continue-on-error: true
-        uses: actions/download-artifact@v4
-        with: {name: never-uploaded}
-      - run: test "${{ steps.missing.outcome }}" = failure
+        with: {pattern: "@(one-file|one-folder)", path: got/each}
+      - uses: actions/download-artifact@v4
+        with: {pattern: "one-*", merge-multiple: true}
+      - uses: actions/download-artifact@v4
+        with: {pattern: never-uploaded}
+      - run: find got single.txt deep -type f | sort | sed 's/^/found=/'
   required:
     runs-on: ubuntu-latest
     steps:
@@ -117,7 +116,7 @@ def untouched(project: Path) -> None:
 
 def junit_counts(run: ActRun) -> tuple[int, int]:
     """(tests, failures + errors) of the JUnit report the test job uploaded."""
-    root = ET.parse(run.artifact("test") / "unit.xml").getroot()
+    root = ET.parse(run.handed_on("test") / "reports" / "junit" / "unit.xml").getroot()
     suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
     tests = sum(int(suite.get("tests", 0)) for suite in suites)
     failed = sum(int(suite.get("failures", 0)) + int(suite.get("errors", 0)) for suite in suites)
@@ -150,9 +149,15 @@ def test_artifact_standins_lay_files_out_as_v4_and_fail_as_v4(tmp_path: Path):
     assert "::warning::No files were found with the provided path: not-there/." in run.log
     assert "::error::No files were found with the provided path: not-there/." in run.log
     assert "(409) Conflict: an artifact with this name already exists" in run.log
-    assert "Artifact not found for name: never-uploaded" in run.log
+    # Downloads by pattern: one match into the path; several into path/<name>/, or merged into the path;
+    # no match downloads nothing and is no error.
+    assert "Total of 0 artifact(s) downloaded (pattern never-uploaded)" in run.log
     found = {line.split("found=", 1)[1] for line in run.log.splitlines() if "| found=" in line}
-    assert found == {"got/several/a/deep/x.txt", "got/several/b/y.txt", "single.txt"}
+    assert found == {
+        "got/several/a/deep/x.txt", "got/several/b/y.txt",
+        "got/each/one-file/single.txt", "got/each/one-folder/deep/x.txt",
+        "single.txt", "deep/x.txt",
+    }  # fmt: skip
     untouched(repo)
 
 
@@ -173,34 +178,34 @@ def test_push_to_main_runs_every_stage_in_order_and_the_report_gets_the_artifact
     tests, failed = junit_counts(run)
     assert tests > 0
     assert failed == 0
-    validation = json.loads((run.artifact("validate") / "validation.json").read_text())
+    validation = json.loads((run.handed_on("validate") / "reports" / "validation.json").read_text())
     assert validation["valid"] is True
-    assert (run.artifact("validate") / "data_docs" / "index.html").is_file()
-    evaluation = json.loads((run.artifact("repro") / "reports" / "evaluation.json").read_text())
-    assert (run.artifact("repro") / "models").is_dir()
-    assert (run.artifact("repro") / "dvc.lock").is_file()
+    assert (run.handed_on("validate") / "reports" / "data_docs" / "index.html").is_file()
+    evaluation = json.loads((run.handed_on("repro") / "reports" / "evaluation.json").read_text())
+    assert (run.handed_on("repro") / "models").is_dir()
+    assert (run.handed_on("repro") / "dvc.lock").is_file()
     # The report came last, from every stage's artifact: promote's and deploy's too.
-    report = (run.artifact("report") / "report.md").read_text()
+    report = (run.handed_on("report") / "reports" / "report.md").read_text()
     assert report.startswith(f"## ✅ {PROJECT} pipeline: 🥇 first: no champion yet")
     model = evaluation["model"]
     assert f"{model['name']} version {model['version']}: " in report
     assert f"| ✅ `test` | {tests} passed, 0 failed, 0 errors, 0 skipped in " in report
     assert "| ✅ `promote` | champion -> version 1 |" in report
     assert "| ✅ `deploy` | version " in report
-    assert "<svg" in (run.artifact("report") / "report.html").read_text()
+    assert "<svg" in (run.handed_on("report") / "reports" / "report.html").read_text()
     # No store in the Actions cache yet: the first model becomes the champion, and promote saves the store.
-    loadtest = json.loads((run.artifact("loadtest") / "loadtest.json").read_text())
+    loadtest = json.loads((run.handed_on("loadtest") / "reports" / "loadtest.json").read_text())
     assert all(check["passed"] for check in loadtest["checks"])
-    assert (run.artifact("loadtest") / "loadtest" / "report.html").is_file()
+    assert (run.handed_on("loadtest") / "reports" / "loadtest" / "report.html").is_file()
     assert "### ✅ Load test" in report
-    compare = json.loads((run.artifact("compare") / "reports" / "compare.json").read_text())
+    compare = json.loads((run.handed_on("compare") / "reports" / "compare.json").read_text())
     assert compare["decision"] == "first"
     assert "### ✅ Champion vs challenger" in report
     assert "promote: champion -> version 1" in run.log
     # promote saved the store, and deploy saved it again (a failed deploy would have moved the alias back).
     saved = sorted((run.folder / "caches").glob("mlflow-store-*/files/mlruns/mlflow.db"))
     assert [path.parents[2].name for path in saved] == ["mlflow-store-1-1", "mlflow-store-1-1-deployed"]
-    deployed = json.loads((run.artifact("deploy") / "deploy.json").read_text())
+    deployed = json.loads((run.handed_on("deploy") / "reports" / "deploy.json").read_text())
     assert (deployed["outcome"], deployed["after"]) in {("deployed", "1"), ("unchanged", "1")}
     untouched(act_project)
 
@@ -211,10 +216,10 @@ def test_push_to_main_runs_every_stage_in_order_and_the_report_gets_the_artifact
     assert scheduled.jobs_started() == [SCHEDULED_JOB]
     assert scheduled.job_results() == {SCHEDULED_JOB: "success", **dict.fromkeys(jobs(act_project), "skipped")}
     assert scheduled.commands(SCHEDULED_JOB) == [f"uv run --no-sync {PROJECT} pipeline --scheduled"]
-    drift = json.loads((scheduled.artifact(SCHEDULED_JOB) / "reports" / "drift.json").read_text())
+    drift = json.loads((scheduled.handed_on(SCHEDULED_JOB) / "reports" / "drift.json").read_text())
     assert (drift["retrain"], drift["champion"]) == (False, "1")
     assert drift["reference"].startswith("champion version 1's training data (MLflow run ")
-    summary = (scheduled.artifact(SCHEDULED_JOB) / "reports" / "report.md").read_text()
+    summary = (scheduled.handed_on(SCHEDULED_JOB) / "reports" / "report.md").read_text()
     assert summary.startswith(f"## ✅ {PROJECT} pipeline: no retraining needed: no column drifted")
     stores = sorted((run.folder / "caches").glob("mlflow-store-*/files/mlruns/mlflow.db"))
     assert [path.parents[2].name for path in stores][-1].endswith("-scheduled")
@@ -293,7 +298,7 @@ def test_pull_request_runs_green(act_project: Path, pull_request_runs: PullReque
     assert not (run.folder / "caches").exists() or not any((run.folder / "caches").iterdir())
     uploaded = sorted(path.name for path in run.artifacts.iterdir() if not path.name.startswith(":"))
     assert uploaded == ["compare", "loadtest", "model-tests", "report", "repro", "test", "validate"]
-    report = (run.artifact("report") / "report.md").read_text()
+    report = (run.handed_on("report") / "reports" / "report.md").read_text()
     assert report.startswith(f"## ✅ {PROJECT} pipeline: ")
     assert "| ⏭️ `deploy` | skipped: in a GitHub pull request" in report
     untouched(act_project)
@@ -314,12 +319,12 @@ def test_a_failing_unit_test_stops_the_pipeline_at_the_test_job(broken_project: 
         "ci-ok": "failure",
     }
     assert stages_run(run) == [*stages[: stages.index("test") + 1], "report"]
-    report = (run.artifact("report") / "report.md").read_text()
+    report = (run.handed_on("report") / "reports" / "report.md").read_text()
     assert report.startswith(f"## ❌ {PROJECT} pipeline: stopped at test: 0 passed, 1 failed")
     assert "test_deliberately_broken" in report
     assert "| ⚪ `repro` | not run: the pipeline stopped at `test` |" in report
     # The JUnit report is still kept (if: always()) and names the broken test.
-    assert "test_deliberately_broken" in (run.artifact("test") / "unit.xml").read_text()
+    assert "test_deliberately_broken" in (run.handed_on("test") / "reports" / "junit" / "unit.xml").read_text()
     _, failed = junit_counts(run)
     assert failed == 1
     assert "repro" not in [path.name for path in run.artifacts.iterdir()]
@@ -344,4 +349,4 @@ def test_a_pull_requests_report_is_one_comment_updated_in_place(pull_request_run
     assert f"report: updated comment {ours['id']} on {ACT_REPOSITORY}#1" in run.log
     assert ("PATCH", f"/api/v3/repos/{ACT_REPOSITORY}/issues/comments/{ours['id']}") in forge.requests
     # The job summary got the report too.
-    assert "pipeline: " in (run.artifact("report") / "report.md").read_text()
+    assert "pipeline: " in (run.handed_on("report") / "reports" / "report.md").read_text()

@@ -94,6 +94,11 @@ class ActRun:
             raise FileNotFoundError(f"no artifact {name!r} in this run (uploaded: {uploaded})")
         return path
 
+    def handed_on(self, name: str) -> Path:
+        """What a job handed on with the project's hand-on action: its artifact's folder named after it, the
+        paths inside relative to the repository."""
+        return self.artifact(name) / name
+
     def job_results(self) -> dict[str, str]:
         """{job id: "success" | "failure" | "skipped"} for every job of the workflow, in workflow order.
 
