@@ -48,6 +48,29 @@ def test_a_logged_request_is_one_line_per_record_with_its_request_id_and_model(
     assert abs(first["time"] - time.time()) < 60
 
 
+class FullDiskLog:
+    """A prediction log on a full disk: writing raises, an error no handler expects."""
+
+    def record(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+
+def test_an_unhandled_error_is_a_500_that_still_carries_the_request_id(contract, settings, served, records):
+    app = create_app(
+        contract, settings.serve, settings.evaluate.threshold, lambda: served, prediction_log=FullDiskLog()
+    )
+    running = start(app)
+    client = next(running)
+    response = client.post("/predict", json=records[0], headers={REQUEST_ID: "order-19"})
+    ready = client.get("/ready")
+    running.close()
+
+    assert response.status_code == 500
+    assert response.headers[REQUEST_ID] == "order-19"
+    assert response.json() == {"detail": "internal server error (request id order-19)"}
+    assert ready.status_code == 200  # the service goes on
+
+
 def test_sampling_and_rotation_bound_the_log(tmp_path, records):
     path = tmp_path / "predictions.jsonl"
     log = PredictionLog(path, 0.25, 2_000, 2, seed=1)

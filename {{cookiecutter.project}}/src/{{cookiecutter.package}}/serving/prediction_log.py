@@ -31,7 +31,9 @@ def request_id(given: str | None) -> str:
 
 class RequestIdMiddleware:
     """Gives every HTTP request its id (request_id of the client's X-Request-ID), in the request's state for
-    the handlers, and sends it back on every response, errors included: a client can quote it either way."""
+    the handlers, and sends it back on every response, errors included: a client can quote it either way.
+    An unhandled exception before the response started is answered here, a 500 with the id (then raised on
+    for the server's error log), not by Starlette's outer error handler, which would send no id."""
 
     def __init__(self, app: Callable) -> None:
         self.app = app
@@ -44,13 +46,25 @@ class RequestIdMiddleware:
         found = request_id(given.decode("latin-1") if given else None)
         scope.setdefault("state", {})["request_id"] = found
 
+        started = False
+
         async def send_with_id(message: dict[str, Any]) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = [*message.get("headers", []), (REQUEST_ID.lower().encode(), found.encode())]
                 message = {**message, "headers": headers}
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            if not started:
+                body = orjson.dumps({"detail": f"internal server error (request id {found})"})
+                headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+                await send_with_id({"type": "http.response.start", "status": 500, "headers": headers})
+                await send_with_id({"type": "http.response.body", "body": body})
+            raise
 
 
 def files(path: Path) -> list[Path]:
