@@ -69,6 +69,9 @@ def test_a_healthy_service_passes_and_writes_the_reports(short_loadtest, monkeyp
     assert (short_loadtest.loadtest_reports / "locust_stats.csv").is_file()
     assert (short_loadtest.loadtest_reports / "report.html").is_file()
     assert "backend onnx" in (short_loadtest.loadtest_reports / "service.log").read_text()
+    # Its thousands of requests are test traffic, not served data: none reached the prediction log.
+    logged = yaml.safe_load(short_loadtest.params.read_text())["serve"]["prediction_log"]["path"]
+    assert not (short_loadtest.root / logged).exists()
 
 
 def test_a_slowed_service_fails_the_gate_naming_each_missed_slo(

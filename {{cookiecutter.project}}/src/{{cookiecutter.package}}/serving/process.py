@@ -5,11 +5,12 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from ..errors import UserError
@@ -66,21 +67,23 @@ def stop(process: subprocess.Popen[bytes], timeout_s: float = 10) -> None:
 
 @contextmanager
 def running_service(root: Path, model: str, timeout_s: float, log: Path | None = None) -> Iterator[str]:
-    """`<project> serve` in root on a free port, ready; yields its base URL and stops it on exit."""
+    """`<project> serve` in root on a free port, ready; yields its base URL and stops it on exit.
+
+    Its sampled prediction log goes to a temporary folder, removed after: a stage's test traffic (the load
+    test's) is not served data, and must not reach the log `monitor` reads.
+    """
     port = free_port()
     command = [sys.executable, "-m", "{{ cookiecutter.package }}", "serve", "--model", model, "--host", HOST]
     command += ["--port", str(port)]
-    output = log.open("wb") if log else subprocess.DEVNULL
-    try:
-        process = subprocess.Popen(
-            command, cwd=root, env=environment(), stdout=output, stderr=subprocess.STDOUT
-        )
-        try:
-            url = f"http://{HOST}:{port}"
-            wait_ready(url, timeout_s, process)
-            yield url
-        finally:
-            stop(process)
-    finally:
-        if log:
-            output.close()  # type: ignore[union-attr]
+    with tempfile.TemporaryDirectory(prefix="service-") as scratch:
+        command += ["--prediction-log", str(Path(scratch) / "predictions.jsonl")]
+        with log.open("wb") if log else nullcontext(subprocess.DEVNULL) as output:
+            process = subprocess.Popen(
+                command, cwd=root, env=environment(), stdout=output, stderr=subprocess.STDOUT
+            )
+            try:
+                url = f"http://{HOST}:{port}"
+                wait_ready(url, timeout_s, process)
+                yield url
+            finally:
+                stop(process)
