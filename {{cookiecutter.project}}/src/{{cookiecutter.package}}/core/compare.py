@@ -12,13 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from .scoring import PRIMARY, segment_masks
 
 
 def _roc_auc(y: np.ndarray, p: np.ndarray, threshold: float) -> np.ndarray:
     """Mann-Whitney form: the chance a random positive outranks a random negative (ties count half)."""
+    from scipy.stats import rankdata  # here: a second to import, paid only by the stages that compare
+
     positives = y.sum(axis=1)
     negatives = y.shape[1] - positives
     ranks = rankdata(p, axis=1)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn import metrics
 
 from .scoring import segment_masks
 
@@ -55,6 +54,8 @@ class LiveQuality:
 
 
 def _auc(y_true: np.ndarray, probability: np.ndarray) -> float | None:
+    from sklearn import metrics
+
     if len(np.unique(y_true)) < 2:
         return None  # one class only: no ranking to judge
     return round(float(metrics.roc_auc_score(y_true, probability)), 6)

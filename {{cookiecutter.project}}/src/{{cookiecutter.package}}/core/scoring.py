@@ -1,10 +1,13 @@
-"""Classification scores of predicted probabilities, per slice too, and the data behind the plots."""
+"""Classification scores of predicted probabilities, per slice too, and the data behind the plots.
+
+scikit-learn is imported in the functions that score, not here: the typed artefacts import this module
+(PRIMARY, segment_masks), and a stage that only reads them should not pay the second it takes to import.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn import metrics
 
 PRIMARY = "roc_auc"
 """The metric the project is judged by: threshold-free and robust to the class imbalance."""
@@ -12,6 +15,8 @@ PRIMARY = "roc_auc"
 
 def classification_scores(y_true: np.ndarray, probability: np.ndarray, threshold: float) -> dict[str, float]:
     """Scores of positive-class probabilities against 0/1 labels; positive at >= threshold."""
+    from sklearn import metrics
+
     predicted = (probability >= threshold).astype(int)
     scores = {
         "accuracy": metrics.accuracy_score(y_true, predicted),
@@ -46,11 +51,15 @@ def slice_scores(
 
 
 def roc_points(y_true: np.ndarray, probability: np.ndarray) -> pd.DataFrame:
+    from sklearn import metrics
+
     fpr, tpr, thresholds = metrics.roc_curve(y_true, probability, drop_intermediate=True)
     return pd.DataFrame({"fpr": fpr, "tpr": tpr, "threshold": np.minimum(thresholds, 1.0)}).round(6)
 
 
 def precision_recall_points(y_true: np.ndarray, probability: np.ndarray) -> pd.DataFrame:
+    from sklearn import metrics
+
     precision, recall, thresholds = metrics.precision_recall_curve(
         y_true, probability, drop_intermediate=True
     )
@@ -69,6 +78,8 @@ def confusion_rows(
 
 
 def confusion_counts(y_true: np.ndarray, probability: np.ndarray, threshold: float) -> dict:
+    from sklearn import metrics
+
     predicted = (probability >= threshold).astype(int)
     tn, fp, fn, tp = metrics.confusion_matrix(y_true, predicted, labels=[0, 1]).ravel()
     return {"tn": int(tn), "fp": int(fp), "fn": int(fn), "tp": int(tp)}

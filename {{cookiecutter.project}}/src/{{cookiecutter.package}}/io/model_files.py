@@ -1,4 +1,8 @@
-"""The trained model on disk: an MLflow model folder (models/model), saved whole or not at all."""
+"""The trained model on disk: an MLflow model folder (models/model), saved whole or not at all.
+
+MLflow and scikit-learn are imported by the functions that save and load, not here: `require_trained`
+is all the model-tests and loadtest stages need, and they should not pay seconds of imports for it.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,14 @@ import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-
-import mlflow.sklearn
-import pandas as pd
-import sklearn
-from mlflow.models import Model, infer_signature
-from sklearn.pipeline import Pipeline
+from typing import TYPE_CHECKING
 
 from ..config import PROJECT, Paths
 from ..errors import UserError
-from . import mlflow_store  # noqa: F401  (MLflow's settings and log filters before any MLflow call)
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from sklearn.pipeline import Pipeline
 
 SERIALIZATION = "cloudpickle"
 """skops (MLflow's default) would need every pipeline class listed as trusted."""
@@ -36,10 +38,12 @@ def requirements() -> list[str]:
     """The model's pinned runtime requirements (MLflow would spend seconds inferring them)."""
     import cloudpickle
     import numpy
+    import pandas
+    import sklearn
 
     return [
         f"scikit-learn=={sklearn.__version__}",
-        f"pandas=={pd.__version__}",
+        f"pandas=={pandas.__version__}",
         f"numpy=={numpy.__version__}",
         f"cloudpickle=={cloudpickle.__version__}",
     ]
@@ -47,6 +51,8 @@ def requirements() -> list[str]:
 
 def model_arguments(model: Pipeline, example: pd.DataFrame) -> dict:
     """How every model is written, to a folder or to the store: format, signature, example, requirements."""
+    from mlflow.models import infer_signature
+
     return {
         "serialization_format": SERIALIZATION,
         "signature": infer_signature(example, model.predict(example)),
@@ -57,6 +63,10 @@ def model_arguments(model: Pipeline, example: pd.DataFrame) -> dict:
 
 def save(model: Pipeline, example: pd.DataFrame, folder: Path) -> None:
     """Save an MLflow model folder, replacing any previous one only once the new one is complete."""
+    import mlflow.sklearn
+
+    from . import mlflow_store  # noqa: F401  (MLflow's settings and log filters before any MLflow call)
+
     staging = folder.with_name(f".{folder.name}.tmp")
     previous = folder.with_name(f".{folder.name}.old")
     for leftover in (staging, previous):
@@ -77,6 +87,11 @@ def require_trained(paths: Paths) -> Path:
 
 def load(folder: Path) -> LoadedModel:
     """A saved MLflow model folder: the scikit-learn pipeline, its input schema and its size."""
+    import mlflow.sklearn
+    from mlflow.models import Model
+
+    from . import mlflow_store  # noqa: F401  (MLflow's settings and log filters before any MLflow call)
+
     info = Model.load(str(folder))
     inputs = info.signature.inputs.to_dict() if info.signature else []
     return LoadedModel(
