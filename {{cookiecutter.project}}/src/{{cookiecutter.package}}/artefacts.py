@@ -141,6 +141,9 @@ class Monitoring(Artefact):
     """None when the training profile has no label share to compare with."""
     quality: LiveQuality | None = None
     """Live quality, when delayed labels were given (--labels)."""
+    skipped: tuple[str, ...] = ()
+    """file:line of the log's lines left out: writes cut off when the service was stopped mid-line (none in a
+    file written before this field: the code then stopped at such a line)."""
 
 
 class ModelVersion(Frozen):

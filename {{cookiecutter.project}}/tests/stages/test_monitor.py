@@ -91,3 +91,27 @@ def test_no_log_too_few_records_or_bad_labels_are_one_line_errors(champion, raw,
     broken.write_text('{"inputs": {}, "probability": "high", "request_id": "r", "label": ">50K"}\n')
     assert main(["monitor", "--log", str(broken)]) == 2
     assert capsys.readouterr().err == f"error: {broken}:1: not a prediction log line\n"
+    # Two lines in a hundred that do not parse: not a prediction log, whatever follows.
+    lines = (champion.root / "more.jsonl").read_text().splitlines()
+    broken.write_text("\n".join(["not json", *lines[:49], "not json either", *lines[49:99]]) + "\n")
+    assert main(["monitor", "--log", str(broken)]) == 2
+    assert capsys.readouterr().err == f"error: {broken}:1: not a prediction log line\n"
+
+
+def test_a_line_cut_off_by_a_stop_mid_write_is_left_out_and_reported(champion, raw, log_predictions, capsys):
+    """The service killed while writing a line, then started again: the cut-off line and the next record
+    share a line. That line is left out and said; the verdict comes from the others."""
+    log = champion.root / "restarted.jsonl"
+    log_predictions(champion, raw.head(300), log)
+    lines = log.read_text().splitlines()
+    torn = [*lines[:150], lines[150][:40] + lines[151], *lines[152:]]
+    log.write_text("\n".join(torn) + "\n")
+
+    assert main(["monitor", "--log", str(log)]) == 0, capsys.readouterr().err
+
+    out = capsys.readouterr().out
+    said = "monitor: left out 1 line(s) cut off mid-write (the service stopped while writing), first"
+    assert f"{said} {log}:151" in out
+    report = Monitoring.read(champion.monitoring)
+    assert report.skipped == (f"{log}:151",)
+    assert report.rows == 298

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
@@ -46,12 +47,28 @@ def outputs(paths: Paths) -> list[Path]:
     return [paths.monitoring]
 
 
-def read_log(path: Path) -> list[dict]:
-    """Every logged record of the log and its rotated files, oldest first; a bad line is a one-line error."""
+UNREADABLE_SHARE_MAX = 0.01
+"""Lines that do not parse, as a share of a log's lines, past which it is not a prediction log at all.
+Below it they are writes cut off when the service stopped mid-line and started again: left out, counted."""
+
+
+@dataclass(frozen=True)
+class Logged:
+    """What a prediction log holds: its usable records, oldest first, and where the lines left out are."""
+
+    records: list[dict]
+    skipped: tuple[str, ...]
+    """file:line of each line cut off mid-write (the service stopped while writing, then went on)."""
+
+
+def read_log(path: Path) -> Logged:
+    """Every logged record of the log and its rotated files, oldest first. A few lines that do not parse
+    are writes cut off by a stop, left out; only such lines, or more than UNREADABLE_SHARE_MAX of them, is a
+    one-line error."""
     found = files(path)
     if not found:
         raise UserError(f"{path}: no prediction log there; the service writes it (serve.prediction_log)")
-    lines = []
+    records, unreadable, count = [], [], 0
     for file in found:
         try:
             text = file.read_text(encoding="utf-8")
@@ -60,21 +77,31 @@ def read_log(path: Path) -> list[dict]:
         written = text.splitlines()
         if text and not text.endswith("\n"):
             written.pop()  # a line the service is still writing (or was stopped while writing)
+        count += len(written)
         for number, line in enumerate(written, 1):
-            try:
-                entry = orjson.loads(line)
-                usable = (
-                    isinstance(entry["inputs"], dict)
-                    and isinstance(entry["probability"], int | float)
-                    and isinstance(entry["request_id"], str)
-                    and isinstance(entry["label"], str)
-                )
-            except (orjson.JSONDecodeError, KeyError, TypeError):
-                usable = False
-            if not usable:
-                raise UserError(f"{file}:{number}: not a prediction log line")
-            lines.append({**entry, "file": file.name})
-    return lines
+            entry = _entry(line)
+            if entry is None:
+                unreadable.append(f"{file}:{number}")
+            else:
+                records.append({**entry, "file": file.name})
+    if unreadable and (not records or len(unreadable) > count * UNREADABLE_SHARE_MAX):
+        raise UserError(f"{unreadable[0]}: not a prediction log line")
+    return Logged(records, tuple(unreadable))
+
+
+def _entry(line: str) -> dict | None:
+    """A log line's record, or None when it is not one."""
+    try:
+        entry = orjson.loads(line)
+        usable = (
+            isinstance(entry["inputs"], dict)
+            and isinstance(entry["probability"], int | float)
+            and isinstance(entry["request_id"], str)
+            and isinstance(entry["label"], str)
+        )
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return None
+    return entry if usable else None
 
 
 def read_labels(path: Path, column: str, classes: tuple[str, str]) -> pd.DataFrame:
@@ -130,6 +157,11 @@ def run(paths: Paths, log: Path | None = None, labels: Path | None = None) -> Mo
     report = assess(settings, contract, log or default_log(paths, settings), reference, source or "", labels)
     report.write(paths.monitoring)
     where = paths.shown(paths.monitoring)
+    if report.skipped:
+        print(
+            f"monitor: left out {len(report.skipped)} line(s) cut off mid-write (the service stopped while "
+            f"writing), first {report.skipped[0]}"
+        )
     if report.problems:
         for problem in report.problems:
             print(f"monitor: {problem}")
@@ -151,7 +183,8 @@ def assess(
     training data, and, with labels, live quality: the verdict, past the limits or not; with version, only the
     records that version served. A log too short for a verdict, or bad labels, is a UserError."""
     limits = settings.monitor
-    logged = read_log(path)
+    read = read_log(path)
+    logged = read.records
     if version is not None:
         logged = [entry for entry in logged if str(entry.get("model_version")) == version]
     if len(logged) < limits.min_rows:
@@ -194,6 +227,7 @@ def assess(
         problems=tuple(problems),
         log=tuple(sorted({entry["file"] for entry in logged})),
         rows=len(logged),
+        skipped=read.skipped,
         models=dict(Counter(str(entry.get("model_version")) for entry in logged)),
         reference=source,
         shifts=tuple(found),
