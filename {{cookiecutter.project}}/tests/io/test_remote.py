@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package }}.errors import UserError
-from {{ cookiecutter.package }}.io.remote import pull
+from {{ cookiecutter.package }}.io.remote import pull, refresh
 from {{ cookiecutter.package }}.serving.process import free_port
 
 
@@ -87,6 +87,27 @@ def test_tracked_data_without_a_remote_is_used_locally_or_reported_missing(proje
     project.raw_data.unlink()
     with pytest.raises(UserError, match="tracked by DVC but absent, and no DVC remote is configured"):
         pull(project)
+
+
+def test_a_refresh_records_only_the_tracked_data_it_changed(project):
+    """After drift.refresh's command, `dvc commit` records the `dvc add` data it replaced: not data it left as
+    it was, and not tracked data that is absent here (never pulled), whose .dvc file keeps what it records."""
+    dvc("add", "data/raw/adult.csv")
+    extra = project.root / "data" / "extra.csv"
+    extra.write_text("a,b\n1,2\n")
+    dvc("add", "data/extra.csv")
+    extra.unlink()
+    files = ("data/raw/adult.csv.dvc", "data/extra.csv.dvc")
+    records = {name: (project.root / name).read_text() for name in files}
+
+    assert refresh(project, "true") == "data: refreshed by `true`"
+    assert {name: (project.root / name).read_text() for name in records} == records
+
+    command = "sed -i '$d' data/raw/adult.csv"  # the newest export: one row fewer
+    assert refresh(project, command) == f"data: refreshed by `{command}`, recorded in data/raw/adult.csv.dvc"
+    assert (project.root / "data/raw/adult.csv.dvc").read_text() != records["data/raw/adult.csv.dvc"]
+    assert (project.root / "data/extra.csv.dvc").read_text() == records["data/extra.csv.dvc"]
+    assert not extra.exists()
 
 
 @pytest.mark.xdist_group("reproduced")
