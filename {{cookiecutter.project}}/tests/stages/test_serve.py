@@ -30,8 +30,8 @@ def test_serve_answers_predict_on_a_free_port(served_project, contract, tmp_path
     assert "backend onnx" in log.read_text()
 
 
-def test_serve_with_an_unknown_alias_is_a_one_line_error(served_project, monkeypatch, capsys):
-    monkeypatch.chdir(served_project.root)
+def test_serve_with_an_unknown_alias_is_a_one_line_error(served_project, copy_of, seed_store, capsys):
+    seed_store(copy_of(served_project))  # a store that has never heard of the alias (as cwd)
 
     assert main(["serve", "--model", "models:/{{ cookiecutter.project }}@nobody"]) == 2
 
