@@ -18,24 +18,26 @@ import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import mlflow
-import pandas as pd
 import pytest
 import yaml
 
-from {{ cookiecutter.package }}.artefacts import Comparison, TrainedModel
 from {{ cookiecutter.package }}.cli import main
 from {{ cookiecutter.package }}.config import MODEL_NAME, Paths
 from {{ cookiecutter.package }}.contract import Contract, load_contract
-from {{ cookiecutter.package }}.io import mlflow_store, model_files
-from {{ cookiecutter.package }}.io import registry as model_registry
-from {{ cookiecutter.package }}.io.datasets import read_raw
+from {{ cookiecutter.package }}.io import model_files
 from {{ cookiecutter.package }}.io.versions import BRANCH_VARIABLES
-from {{ cookiecutter.package }}.serving.app import ServedModel
-from {{ cookiecutter.package }}.serving.backends import choose_backend
 from {{ cookiecutter.package }}.settings import Settings, load_settings
+
+if TYPE_CHECKING:  # MLflow, pandas, the app: imported by the fixtures that use them, so that a run of a few
+    # light tests (CI's test stage, tests/model/) does not pay seconds of imports for the others' fixtures
+    import mlflow
+    import pandas as pd
+
+    from {{ cookiecutter.package }}.artefacts import Comparison
+    from {{ cookiecutter.package }}.io import registry as model_registry
+    from {{ cookiecutter.package }}.serving.app import ServedModel
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT_FILES = (
@@ -69,6 +71,8 @@ def settings(shipped: Paths) -> Settings:
 
 @pytest.fixture(scope="session")
 def raw(shipped: Paths, contract: Contract) -> pd.DataFrame:
+    from {{ cookiecutter.package }}.io.datasets import read_raw
+
     return read_raw(shipped.raw_data, contract)
 
 
@@ -206,11 +210,15 @@ def served_project(tmp_path_factory: pytest.TempPathFactory, raw: pd.DataFrame, 
 
 @pytest.fixture(scope="session")
 def reference(served_project: Paths) -> model_registry.ModelReference:
+    from {{ cookiecutter.package }}.io import registry as model_registry
+
     return model_registry.resolve(served_project, "models/model")
 
 
 @pytest.fixture(scope="session")
 def loaded(reference: model_registry.ModelReference) -> model_files.LoadedModel:
+    from {{ cookiecutter.package }}.io import registry as model_registry
+
     return model_registry.load(reference)
 
 
@@ -222,6 +230,9 @@ def pipeline(loaded: model_files.LoadedModel):
 @pytest.fixture(scope="session")
 def served(reference: model_registry.ModelReference, loaded, contract: Contract) -> ServedModel:
     """The served project's model as the service serves it (ONNX Runtime, converted once)."""
+    from {{ cookiecutter.package }}.serving.app import ServedModel
+    from {{ cookiecutter.package }}.serving.backends import choose_backend
+
     chosen = choose_backend(loaded.pipeline, contract, contract.input_columns())
     return ServedModel(reference, chosen, loaded.trained_at)
 
@@ -279,14 +290,22 @@ class Registry:
         params["train"]["model"] = MODELS[model]
         self.paths.params.write_text(yaml.safe_dump(params))
         assert main(["train"]) == 0
+        from {{ cookiecutter.package }}.artefacts import TrainedModel
+
         return TrainedModel.read(self.paths.trained).version
 
     def compare(self) -> Comparison:
         assert main(["compare"]) == 0
+        from {{ cookiecutter.package }}.artefacts import Comparison
+
         return Comparison.read(self.paths.comparison)
 
     def client(self) -> mlflow.MlflowClient:
         """A client of the project's store, as the stages reach it (a copied store relocated first)."""
+        import mlflow
+
+        from {{ cookiecutter.package }}.io import mlflow_store
+
         mlflow_store.connect(self.paths)
         uri = mlflow_store.tracking_uri(self.paths)
         return mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
