@@ -46,12 +46,13 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 def parser(chosen: str | None) -> argparse.ArgumentParser:
-    """The command line: a subcommand per stage, with the options of the chosen one (only it is imported)."""
+    """The command line: a subcommand per stage, with the options of the chosen one (only it is imported).
+    The other stages' help (their sources read) only when no stage is chosen: the list is then printed."""
     cli = OneLineParser(prog=PROJECT, description=__doc__.split("\n\n")[0])
     commands = cli.add_subparsers(dest="stage", required=True, metavar="stage")
     for name in stage_names():
         if name != chosen:
-            commands.add_parser(name, help=stage_help(name))
+            commands.add_parser(name, help=stage_help(name) if chosen is None else None)
             continue
         module = stage_module(name)
         command = commands.add_parser(

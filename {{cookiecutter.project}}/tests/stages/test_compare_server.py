@@ -52,7 +52,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, seed_store) -> Iterator[str
         while not healthy(url):
             assert process.poll() is None, (folder / "server.log").read_text()[-2000:]
             assert time.monotonic() < deadline, f"mlflow server not healthy after {START_SECONDS} s"
-            time.sleep(0.5)
+            time.sleep(0.1)
         yield url
     finally:
         os.killpg(process.pid, signal.SIGTERM)

@@ -53,7 +53,7 @@ def stage(client: ServiceClient, model: str, version: str, cases: list[GoldenCas
             raise DeployError(
                 f"version {version} did not load within {timeout_s:g} s (deploy.smoke.timeout_s)"
             )
-        time.sleep(0.2)
+        time.sleep(0.05)
     if candidate["state"] == "failed":
         client.admin("DELETE", "/candidate")
         raise DeployError(f"version {version} failed to load in the service: {candidate['error']}")
@@ -92,7 +92,7 @@ def canary(
         answered = _since(now, before, version)
         if answered.requests >= limits.requests or time.monotonic() > deadline:
             break
-        time.sleep(0.5)
+        time.sleep(0.1)
     verdict = judge(answered, _since(now, before, stable), limits)
     if not verdict.promote:
         client.admin("DELETE", "/candidate")

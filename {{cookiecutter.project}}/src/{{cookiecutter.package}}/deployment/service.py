@@ -144,7 +144,7 @@ class LocalService:
                 raise DeployError(
                     f"the service was not ready within {timeout_s:g} s (see {self.paths.shown(self.log)})"
                 )
-            time.sleep(0.2)
+            time.sleep(0.05)
         write_atomic(self.pid_file, lambda tmp: tmp.write_text(str(process.pid)))
         return client
 

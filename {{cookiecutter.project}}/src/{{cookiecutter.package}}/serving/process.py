@@ -37,7 +37,7 @@ def wait_ready(url: str, timeout_s: float, process: subprocess.Popen[bytes] | No
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
-        time.sleep(0.2)
+        time.sleep(0.05)
     raise UserError(f"the service at {url} was not ready within {timeout_s:g} s")
 
 

@@ -40,8 +40,7 @@ def run(paths: Paths) -> None:
             f"repro: {mlflow_store.where(paths)} does not know {trained.registered_model} version "
             f"{trained.version} (run {trained.run_id}): training again to register the model"
         )
-        run_module("dvc", "repro", "--force", "--single-item", "train", cwd=paths.root)
-        run_module("dvc", "repro", cwd=paths.root)
+        run_module("dvc", "repro", "--force", "--downstream", "train", cwd=paths.root)  # train, then evaluate
         trained = TrainedModel.read(paths.trained)
     evaluation = Evaluation.read(paths.evaluation)
     primary = f"{evaluation.primary_metric} {evaluation.primary:.4f}"
