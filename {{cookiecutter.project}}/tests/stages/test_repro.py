@@ -48,8 +48,9 @@ def test_repro_trains_evaluates_and_registers_then_skips_when_nothing_changed(re
     assert len(client.search_model_versions(f"name='{MODEL_NAME}'")) == 1
 
 
-def test_tracking_uri_switches_the_store_without_code_changes(project, tmp_path, monkeypatch):
-    other = f"sqlite:///{tmp_path / 'server.db'}"
+def test_tracking_uri_switches_the_store_without_code_changes(project, tmp_path, monkeypatch, seed_store):
+    elsewhere = seed_store(Paths(tmp_path / "server")).mlruns / "mlflow.db"  # empty, not the project's
+    other = f"sqlite:///{elsewhere}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", other)
     assert main(["prepare"]) == 0
     assert main(["train"]) == 0
