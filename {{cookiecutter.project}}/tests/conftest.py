@@ -159,10 +159,14 @@ def build_project(
 @pytest.fixture(scope="session")
 def reproduced(build_project: Callable[[str, Callable[[Paths], None]], Paths]) -> Paths:
     """A project copy in which `repro` ran once: data validated and split, a model trained, evaluated and
-    registered as version 1. Tests read it, or change a copy of it (`copy_of`)."""
+    registered as version 1. Tests read it, or change a copy of it (`copy_of`).
+
+    Made as CI makes it, `validate` first (in this process), then `repro`, which records that validation
+    instead of running it again (a validate process imports Great Expectations: 3 s)."""
     from {{ cookiecutter.package }}.cli import main
 
     def repro(_: Paths) -> None:
+        assert main(["validate"]) == 0
         assert main(["repro"]) == 0
 
     return build_project("reproduced", repro)
@@ -336,7 +340,8 @@ def first_champion(build_project: Callable[[str, Callable[[Paths], None]], Paths
         assert main(["prepare"]) == 0
         registry = Registry(paths)
         assert registry.train("weak") == "1"
-        assert registry.compare().decision == "first"
+        comparison = registry.compare()
+        assert (comparison.decision, comparison.champion) == ("first", None)
         assert main(["promote"]) == 0
 
     return Registry(build_project("first-champion", first))
@@ -346,3 +351,24 @@ def first_champion(build_project: Callable[[str, Callable[[Paths], None]], Paths
 def registry(first_champion: Registry, copy_of) -> Registry:
     """A copy of `first_champion` (store included) to change: the weak model is version 1 and champion."""
     return Registry(copy_of(first_champion.paths))
+
+
+@pytest.fixture(scope="session")
+def challenged(first_champion: Registry, tmp_path_factory: pytest.TempPathFactory) -> Registry:
+    """Made once from a copy of `first_champion`: the strong model trained (version 2) and compared with the
+    weak champion (promote), not promoted yet."""
+    root = tmp_path_factory.mktemp("challenged") / "project"
+    shutil.copytree(first_champion.paths.root, root, symlinks=True)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        outside_ci(monkeypatch, root)
+        registry = Registry(Paths(root))
+        assert registry.train("strong") == "2"
+        assert registry.compare().decision == "promote"
+    return registry
+
+
+@pytest.fixture
+def challenger(challenged: Registry, copy_of) -> Registry:
+    """A copy of `challenged` to change: the weak champion is version 1, the strong challenger version 2,
+    compared (promote) and ready to promote."""
+    return Registry(copy_of(challenged.paths))

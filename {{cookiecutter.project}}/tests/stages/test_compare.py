@@ -28,15 +28,12 @@ def register_challenger(registry, model, example) -> str:
     return trained.version
 
 
-def test_first_better_worse_and_equal_challengers(registry, capsys):
-    first = "1"  # the weak model, made the first champion by the fixture
-    report = Comparison.read(registry.paths.comparison)
-    assert report.decision == "first"
-    assert report.champion is None
+def test_first_better_worse_and_equal_challengers(challenger, capsys):
+    """The weak model was the first champion (compared with none); the strong one is better."""
+    registry, first, better = challenger, "1", "2"
     assert registry.aliases() == {"champion": first}
 
-    better = registry.train("strong")
-    report = registry.compare()
+    report = Comparison.read(registry.paths.comparison)
     assert report.decision == "promote", report.reasons
     assert report.scores["roc_auc"].ci_low > 0
     assert main(["promote"]) == 0
@@ -62,9 +59,8 @@ def test_first_better_worse_and_equal_challengers(registry, capsys):
     assert "| roc_auc |" in markdown
 
 
-def test_better_overall_but_worse_on_one_slice_is_kept_with_that_reason(registry):
-    champion = registry.train("strong")
-    assert main(["compare"]) == 0
+def test_better_overall_but_worse_on_one_slice_is_kept_with_that_reason(challenger):
+    registry, champion = challenger, "2"
     assert main(["promote"]) == 0
     # A challenger that has memorised the holdout rows (better overall), some Female labels flipped.
     contract = load_contract(registry.paths.contract)
@@ -133,9 +129,8 @@ def test_a_challenger_taking_other_records_is_an_error(registry, capsys):
 
 
 @pytest.mark.parametrize("stage", ["promote", "deploy", "rollback"])
-def test_pull_requests_and_other_branches_never_change_production(stage, registry, monkeypatch, capsys):
-    registry.train("strong")
-    assert registry.compare().decision == "promote"
+def test_pull_requests_and_other_branches_never_change_production(stage, challenger, monkeypatch, capsys):
+    registry = challenger  # the strong model compared: promote
     monkeypatch.setenv("GITHUB_EVENT_NAME", "pull_request")
     monkeypatch.setenv("GITHUB_HEAD_REF", "feature")
     capsys.readouterr()
@@ -169,10 +164,8 @@ def test_an_unreachable_registry_is_an_error(registry, monkeypatch, capsys):
     assert registry.paths.comparison.read_bytes() == last_comparison
 
 
-def test_promote_refuses_a_stale_comparison(registry, capsys):
-    first = "1"
-    better = registry.train("strong")
-    assert registry.compare().decision == "promote"
+def test_promote_refuses_a_stale_comparison(challenger, capsys):
+    registry, first, better = challenger, "1", "2"  # the strong model compared: promote
     registry.client().set_registered_model_alias(MODEL_NAME, "champion", better)  # moved by someone else
     capsys.readouterr()
 
