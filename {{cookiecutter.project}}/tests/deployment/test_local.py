@@ -76,7 +76,7 @@ def test_rollback_serves_the_previous_version_and_then_refuses(live, capsys, tra
 def test_a_canary_that_misses_its_figures_is_withdrawn(live, capsys, deploy_settings, traffic):
     assert main(["promote"]) == 0  # version 2 again, as compare decided against version 1
     deploy_settings(
-        live.paths, strategy="canary", canary={"share": 0.5, "requests": 1_000_000, "window_s": 3}
+        live.paths, strategy="canary", canary={"share": 0.5, "requests": 1_000_000, "window_s": 1}
     )
     capsys.readouterr()
 

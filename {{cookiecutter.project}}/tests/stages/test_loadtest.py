@@ -21,13 +21,13 @@ SLOWDOWN_S = 0.2
 
 @pytest.fixture(scope="module")
 def short_loadtest(served_project: Paths, tmp_path_factory: pytest.TempPathFactory) -> Paths:
-    """The served project with a 3-second load test. Its latency SLOs leave a healthy service's tail room on
+    """The served project with a 2-second load test. Its latency SLOs leave a healthy service's tail room on
     a busy 2-core runner (a p99 of 220 ms was seen once beside other tests); the slowed service's 200 ms a
     request still misses them."""
     paths = Paths(tmp_path_factory.mktemp("loadtest"))
     shutil.copytree(served_project.root, paths.root, dirs_exist_ok=True)
     params = yaml.safe_load(paths.params.read_text())
-    params["loadtest"].update(duration_s=3, users=5, spawn_rate=5)
+    params["loadtest"].update(duration_s=2, users=5, spawn_rate=5)
     params["loadtest"]["slo"].update(p95_ms=150, p99_ms=600)
     paths.params.write_text(yaml.safe_dump(params))
     return paths
