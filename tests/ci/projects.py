@@ -55,12 +55,12 @@ def set_aside_unit_tests(project: Path) -> None:
 
 
 def commit_params(project: Path, message: str, **keys: object) -> None:
-    """Set keys of params.yaml's second level (train.model's, deploy.local's, ...; the first of each name),
-    comments kept, and commit."""
+    """Set keys of params.yaml's sections or their subsections (loadtest's, train.model's, deploy.local's, ...;
+    the first of each name), comments kept, and commit."""
     params = project / "params.yaml"
     text = params.read_text()
     for key, value in keys.items():
-        text, found = re.subn(rf"^(    {key}: )\S+", rf"\g<1>{value}", text, count=1, flags=re.MULTILINE)
+        text, found = re.subn(rf"^( {{2,4}}{key}: )\S+", rf"\g<1>{value}", text, count=1, flags=re.MULTILINE)
         assert found, f"params.yaml has no second-level key {key}"
     params.write_text(text)
     git(project, "commit", "-qam", message)
