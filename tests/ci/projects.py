@@ -61,7 +61,7 @@ def commit_params(project: Path, message: str, **keys: object) -> None:
     text = params.read_text()
     for key, value in keys.items():
         text, found = re.subn(rf"^( {{2,4}}{key}: )\S+", rf"\g<1>{value}", text, count=1, flags=re.MULTILINE)
-        assert found, f"params.yaml has no second-level key {key}"
+        assert found, f"params.yaml has no key {key} in a section or a subsection"
     params.write_text(text)
     git(project, "commit", "-qam", message)
 

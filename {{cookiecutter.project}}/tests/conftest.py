@@ -176,13 +176,14 @@ def reproduced(build_project: Callable[[str, Callable[[Paths], None]], Paths]) -
 def copy_of(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """copy_of(paths): a whole copy of a project (its DVC cache and outputs too) in tmp_path, as cwd."""
 
-    def copy(paths: Paths) -> Paths:
-        target = tmp_path / "copy"
-        shutil.copytree(paths.root, target, symlinks=True)
-        outside_ci(monkeypatch, target)
-        return Paths(target)
+    return lambda paths: copy_whole(paths, tmp_path / "copy", monkeypatch)
 
-    return copy
+
+def copy_whole(paths: Paths, target: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
+    """A whole copy of a project in target, as cwd and outside CI."""
+    shutil.copytree(paths.root, target, symlinks=True)
+    outside_ci(monkeypatch, target)
+    return Paths(target)
 
 
 @pytest.fixture(scope="session")
@@ -290,18 +291,18 @@ class Registry:
 
     def train(self, model: str) -> str:
         """Train with the named model settings (MODELS); returns the registered version."""
+        from {{ cookiecutter.package }}.artefacts import TrainedModel
+
         params = yaml.safe_load(self.paths.params.read_text())
         params["train"]["model"] = MODELS[model]
         self.paths.params.write_text(yaml.safe_dump(params))
         assert main(["train"]) == 0
-        from {{ cookiecutter.package }}.artefacts import TrainedModel
-
         return TrainedModel.read(self.paths.trained).version
 
     def compare(self) -> Comparison:
-        assert main(["compare"]) == 0
         from {{ cookiecutter.package }}.artefacts import Comparison
 
+        assert main(["compare"]) == 0
         return Comparison.read(self.paths.comparison)
 
     def client(self) -> mlflow.MlflowClient:
@@ -358,10 +359,8 @@ def challenged(first_champion: Registry, tmp_path_factory: pytest.TempPathFactor
     """Made once from a copy of `first_champion`: the strong model trained (version 2) and compared with the
     weak champion (promote), not promoted yet."""
     root = tmp_path_factory.mktemp("challenged") / "project"
-    shutil.copytree(first_champion.paths.root, root, symlinks=True)
     with pytest.MonkeyPatch.context() as monkeypatch:
-        outside_ci(monkeypatch, root)
-        registry = Registry(Paths(root))
+        registry = Registry(copy_whole(first_champion.paths, root, monkeypatch))
         assert registry.train("strong") == "2"
         assert registry.compare().decision == "promote"
     return registry
