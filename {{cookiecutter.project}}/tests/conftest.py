@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import yaml
 
-from {{ cookiecutter.package }}.cli import main
+from {{ cookiecutter.package }}.cli import collect_garbage_less_often, main
 from {{ cookiecutter.package }}.config import MODEL_NAME, Paths
 from {{ cookiecutter.package }}.contract import Contract, load_contract
 from {{ cookiecutter.package }}.io import model_files
@@ -38,6 +38,8 @@ if TYPE_CHECKING:  # MLflow, pandas, the app: imported by the fixtures that use 
     from {{ cookiecutter.package }}.artefacts import Comparison
     from {{ cookiecutter.package }}.io import registry as model_registry
     from {{ cookiecutter.package }}.serving.app import ServedModel
+
+collect_garbage_less_often()  # a test worker imports what the stages import, and more
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT_FILES = (
@@ -163,7 +165,6 @@ def reproduced(build_project: Callable[[str, Callable[[Paths], None]], Paths]) -
 
     Made as CI makes it, `validate` first (in this process), then `repro`, which records that validation
     instead of running it again (a validate process imports Great Expectations: 3 s)."""
-    from {{ cookiecutter.package }}.cli import main
 
     def repro(_: Paths) -> None:
         assert main(["validate"]) == 0
@@ -335,7 +336,8 @@ def registry_of() -> type[Registry]:
 
 @pytest.fixture(scope="session")
 def first_champion(build_project: Callable[[str, Callable[[Paths], None]], Paths]) -> Registry:
-    """Made once: the weak model trained (version 1), compared with no champion (first) and promoted."""
+    """Made once: the weak model trained (version 1), compared with no champion (first) and promoted.
+    Its tests share the xdist group `first-champion`, so that one worker makes it."""
 
     def first(paths: Paths) -> None:
         assert main(["prepare"]) == 0

@@ -10,6 +10,8 @@ from {{ cookiecutter.package }}.artefacts import Deployment
 from {{ cookiecutter.package }}.cli import main
 from {{ cookiecutter.package }}.serving.process import HOST, free_port
 
+pytestmark = pytest.mark.xdist_group("first-champion")  # their `registry` copies it: made once
+
 
 @pytest.mark.parametrize(
     ("deploy", "expected"),

@@ -16,7 +16,7 @@ from {{ cookiecutter.package }}.io import model_files, tracking
 from {{ cookiecutter.package }}.io.datasets import labels, read_split
 from {{ cookiecutter.package }}.settings import RandomForest
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("first-champion")]
 
 
 def register_challenger(registry, model, example) -> str:
