@@ -386,6 +386,34 @@ def test_jenkinsfile_methods_and_env_fail_loudly_when_misused(tmp_path: Path) ->
     assert "ERROR: groovy.lang.MissingPropertyException: No such property: X for class: EnvProxy" in result.log
 
 
+def test_build_causes_are_what_started_the_build_and_an_unknown_class_fails(tmp_path: Path) -> None:
+    """currentBuild.getBuildCauses(class) lists the build's causes of that class (a branch event's build:
+    none of the timer's, checked by the generated Jenkinsfile's builds); a class it does not know fails."""
+    result = run(
+        tmp_path,
+        """
+        pipeline {
+            agent any
+            stages {
+                stage('S') {
+                    steps {
+                        script {
+                            def timer = currentBuild.getBuildCauses('hudson.triggers.TimerTrigger$TimerTriggerCause')
+                            currentBuild.description = "${timer.size()} ${timer[0]._class}"
+                            currentBuild.getBuildCauses('hudson.model.Cause$RemoteCause')
+                        }
+                    }
+                }
+            }
+        }
+        """,
+        cause="TimerTrigger",
+    )
+
+    assert result.report["description"] == "1 hudson.triggers.TimerTrigger$TimerTriggerCause"
+    assert result.error == "currentBuild.getBuildCauses: unsupported cause class: hudson.model.Cause$RemoteCause"
+
+
 def test_the_definition_is_checked_before_the_build_starts(tmp_path: Path) -> None:
     """What the harness does not implement and Jenkins' own declarative checks, all reported at once."""
     result = run(
