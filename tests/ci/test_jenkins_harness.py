@@ -357,28 +357,29 @@ def test_an_unknown_step_fails_the_build_naming_it(tmp_path: Path) -> None:
     assert result.sh_commands() == ["echo ran"]
 
 
+def one_stage(body: str, after: str = "") -> str:
+    """A Jenkinsfile whose one stage, S, holds body (its steps, and maybe its post); after it, after."""
+    return f"pipeline {{\n    agent any\n    stages {{\n        stage('S') {{\n{body}\n        }}\n    }}\n}}\n{after}"
+
+
 def test_jenkinsfile_methods_and_env_fail_loudly_when_misused(tmp_path: Path) -> None:
     result = run(
         tmp_path,
-        """
-        pipeline {
-            agent any
-            stages {
-                stage('S') {
-                    steps { cli(1, 2) }
-                    post {
-                        always {
-                            script { env.X = 'y' }
-                        }
-                    }
+        one_stage(
+            """
+            steps { cli(1, 2) }
+            post {
+                always {
+                    script { env.X = 'y' }
                 }
             }
-        }
-
-        def cli(String stage) {
-            sh "echo ${stage}"
-        }
-        """,
+            """,
+            after="""
+            def cli(String stage) {
+                sh "echo ${stage}"
+            }
+            """,
+        ),
     )
 
     assert result.result == "FAILURE"
@@ -391,22 +392,17 @@ def test_build_causes_are_what_started_the_build_and_an_unknown_class_fails(tmp_
     none of the timer's, checked by the generated Jenkinsfile's builds); a class it does not know fails."""
     result = run(
         tmp_path,
-        """
-        pipeline {
-            agent any
-            stages {
-                stage('S') {
-                    steps {
-                        script {
-                            def timer = currentBuild.getBuildCauses('hudson.triggers.TimerTrigger$TimerTriggerCause')
-                            currentBuild.description = "${timer.size()} ${timer[0]._class}"
-                            currentBuild.getBuildCauses('hudson.model.Cause$RemoteCause')
-                        }
-                    }
+        one_stage(
+            """
+            steps {
+                script {
+                    def timer = currentBuild.getBuildCauses('hudson.triggers.TimerTrigger$TimerTriggerCause')
+                    currentBuild.description = "${timer.size()} ${timer[0]._class}"
+                    currentBuild.getBuildCauses('hudson.model.Cause$RemoteCause')
                 }
             }
-        }
-        """,
+            """
+        ),
         cause="TimerTrigger",
     )
 
