@@ -143,9 +143,8 @@ def test_a_timer_build_runs_the_scheduled_pipeline_alone_and_drifted_data_retrai
     ran = {name: status for name, status in statuses(run).items() if status != "skipped (when)"}
     assert ran == {"Setup": "success", "Retrain": "success"}
     assert [step["stage"] for step in run.steps_of("input")] == ["Retrain"]
-    # The report ran once, as the scheduled pipeline's last stage: the post skips it for a timer build.
-    assert run.sh_commands() == ["uv sync --locked", SCHEDULED_COMMAND]
-    assert [step["args"] for step in run.steps_of("lock")] == [{"resource": "production"}]  # Retrain's, no report's
+    # The post reports again after the pipeline's own report: the description is always this build's.
+    assert run.sh_commands() == ["uv sync --locked", SCHEDULED_COMMAND, f"uv run --no-sync {PROJECT} report"]
     assert "drift: retraining needed: age: psi " in run.log
     assert "compare: challenger version 2 against champion version 1: promote" in run.log
     assert "deploy: version 2 serves (local, blue-green)" in run.log

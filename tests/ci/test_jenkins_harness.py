@@ -357,57 +357,33 @@ def test_an_unknown_step_fails_the_build_naming_it(tmp_path: Path) -> None:
     assert result.sh_commands() == ["echo ran"]
 
 
-def one_stage(body: str, after: str = "") -> str:
-    """A Jenkinsfile whose one stage, S, holds body (its steps, and maybe its post); after it, after."""
-    return f"pipeline {{\n    agent any\n    stages {{\n        stage('S') {{\n{body}\n        }}\n    }}\n}}\n{after}"
-
-
 def test_jenkinsfile_methods_and_env_fail_loudly_when_misused(tmp_path: Path) -> None:
     result = run(
         tmp_path,
-        one_stage(
-            """
-            steps { cli(1, 2) }
-            post {
-                always {
-                    script { env.X = 'y' }
+        """
+        pipeline {
+            agent any
+            stages {
+                stage('S') {
+                    steps { cli(1, 2) }
+                    post {
+                        always {
+                            script { env.X = 'y' }
+                        }
+                    }
                 }
             }
-            """,
-            after="""
-            def cli(String stage) {
-                sh "echo ${stage}"
-            }
-            """,
-        ),
+        }
+
+        def cli(String stage) {
+            sh "echo ${stage}"
+        }
+        """,
     )
 
     assert result.result == "FAILURE"
     assert result.error == "unsupported arguments of the Jenkinsfile's method: cli with arguments (Integer, Integer)"
     assert "ERROR: groovy.lang.MissingPropertyException: No such property: X for class: EnvProxy" in result.log
-
-
-def test_build_causes_are_what_started_the_build_and_an_unknown_class_fails(tmp_path: Path) -> None:
-    """currentBuild.getBuildCauses(class) lists the build's causes of that class (a branch event's build:
-    none of the timer's, checked by the generated Jenkinsfile's builds); a class it does not know fails."""
-    result = run(
-        tmp_path,
-        one_stage(
-            """
-            steps {
-                script {
-                    def timer = currentBuild.getBuildCauses('hudson.triggers.TimerTrigger$TimerTriggerCause')
-                    currentBuild.description = "${timer.size()} ${timer[0]._class}"
-                    currentBuild.getBuildCauses('hudson.model.Cause$RemoteCause')
-                }
-            }
-            """
-        ),
-        cause="TimerTrigger",
-    )
-
-    assert result.report["description"] == "1 hudson.triggers.TimerTrigger$TimerTriggerCause"
-    assert result.error == "currentBuild.getBuildCauses: unsupported cause class: hudson.model.Cause$RemoteCause"
 
 
 def test_the_definition_is_checked_before_the_build_starts(tmp_path: Path) -> None:

@@ -168,7 +168,7 @@ class StageDef {
 }
 
 class WhenDef {
-    static final List<String> CAUSES = CurrentBuild.CAUSE_CLASSES.values() as List<String>
+    static final List<String> CAUSES = ['TimerTrigger', 'BranchEventCause', 'UserIdCause']
     final List<String> branches
     final List<Map> causes
     final boolean negated
@@ -218,31 +218,14 @@ class EnvProxy extends GroovyObjectSupport {
     Object getProperty(String name) { this.@env[name] }
 }
 
-/** currentBuild: what a Jenkinsfile may set on the build (its description) and read (the causes of one
- * class, as RunWrapper.getBuildCauses(String) gives them); anything else fails. */
+/** currentBuild: what a Jenkinsfile may set on the build (its description); anything else fails. */
 class CurrentBuild {
-    /** What `triggeredBy` names a cause, by its Jenkins class. */
-    static final Map<String, String> CAUSE_CLASSES = [
-        'hudson.triggers.TimerTrigger$TimerTriggerCause': 'TimerTrigger',
-        'jenkins.branch.BranchEventCause': 'BranchEventCause',
-        'hudson.model.Cause$UserIdCause': 'UserIdCause',
-    ]
     private final Map report
-    private final Closure<String> cause
 
-    CurrentBuild(Map report, Closure<String> cause) {
-        this.report = report
-        this.cause = cause
-    }
+    CurrentBuild(Map report) { this.report = report }
 
     void setDescription(String text) { report.description = text }
     String getDescription() { report.description }
-    List<Map> getBuildCauses(String className) {
-        if (!CAUSE_CLASSES.containsKey(className)) {
-            throw new PipelineFailure("currentBuild.getBuildCauses: unsupported cause class: ${className}")
-        }
-        CAUSE_CLASSES[className] == cause() ? [[_class: className]] : []
-    }
     def propertyMissing(String name) { throw new PipelineFailure("currentBuild.${name}: not implemented by the harness") }
     def propertyMissing(String name, Object value) {
         throw new PipelineFailure("currentBuild.${name} = ...: not implemented by the harness")
@@ -454,7 +437,7 @@ class Controller {
     final Map report = [result: 'SUCCESS', agent: null, options: [], triggers: [], stages: [], steps: [], post: [],
                         error: null, description: null]
     final Steps steps = new Steps(this)
-    final CurrentBuild currentBuild = new CurrentBuild(report, { cause })
+    final CurrentBuild currentBuild = new CurrentBuild(report)
     final EnvProxy envProxy = new EnvProxy(env)
     Script script
     Set<String> jenkinsfileMethods = [] as Set
