@@ -107,6 +107,9 @@ def test_repro_registers_the_model_again_when_the_store_lost_it(reproduced, copy
     assert "training again to register the model" in capfd.readouterr().out
     trained = TrainedModel.read(project.trained)
     assert registry.is_registered(project, trained)
+    # evaluate ran again after train: the new run carries the scores of reports/evaluation.json
+    run = store(project).get_run(trained.run_id)
+    assert run.data.metrics["test_roc_auc"] == Evaluation.read(project.evaluation).test["roc_auc"]
     assert main(["compare"]) == 0
 
 
