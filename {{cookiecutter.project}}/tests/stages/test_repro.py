@@ -1,5 +1,6 @@
 """End to end in a temporary copy of the project, against a real sqlite MLflow store."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -10,7 +11,7 @@ import pytest
 from {{ cookiecutter.package }}.artefacts import Evaluation, TrainedModel
 from {{ cookiecutter.package }}.cli import main
 from {{ cookiecutter.package }}.config import MODEL_NAME, Paths
-from {{ cookiecutter.package }}.io import registry
+from {{ cookiecutter.package }}.io import mlflow_store, registry
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +25,9 @@ def store(paths: Paths) -> mlflow.MlflowClient:
 
 
 @pytest.mark.xdist_group("reproduced")
-def test_repro_trains_evaluates_and_registers_then_skips_when_nothing_changed(reproduced, monkeypatch, capfd):
+def test_repro_trains_evaluates_and_registers_then_skips_when_nothing_changed(
+    reproduced, leave_ci, monkeypatch, capfd
+):
     evaluation = Evaluation.read(reproduced.evaluation)
     assert evaluation.test["roc_auc"] > 0.8
     assert set(evaluation.slices["sex"]) == {"Female", "Male"}
@@ -41,10 +44,12 @@ def test_repro_trains_evaluates_and_registers_then_skips_when_nothing_changed(re
     assert run.data.params["model.kind"] == "hist_gradient_boosting"
     assert {"git_commit", "data_version"} <= set(run.data.tags)
 
-    monkeypatch.chdir(reproduced.root)
+    leave_ci(monkeypatch, reproduced.root)
     capfd.readouterr()
     assert main(["repro"]) == 0
-    assert "Data and pipelines are up to date" in capfd.readouterr().out
+    out = capfd.readouterr().out
+    assert "Data and pipelines are up to date" in out
+    assert "Running stage" not in out
     assert len(client.search_model_versions(f"name='{MODEL_NAME}'")) == 1
 
 
@@ -56,6 +61,23 @@ def test_tracking_uri_switches_the_store_without_code_changes(project, tmp_path,
     assert main(["train"]) == 0
     assert client_of(other).get_model_version(MODEL_NAME, "1").status == "READY"
     assert not (project.mlruns / "mlflow.db").exists()
+
+
+def test_each_project_keeps_its_own_embedded_store_in_one_process(tmp_path, monkeypatch, seed_store):
+    """MLflow exports the URI it connects to into the environment. The embedded store must not stay there:
+    the next project in this process (a test worker), and every process it starts (DVC's stages), would
+    take the first project's store for a tracking server the user had set."""
+    for name in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"):
+        monkeypatch.delenv(name, raising=False)
+    first, second = (seed_store(Paths(tmp_path / name)) for name in ("first", "second"))
+
+    mlflow_store.connect(first)
+    assert mlflow_store.is_embedded()
+    assert not {"MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"} & set(os.environ)
+
+    mlflow_store.connect(second)
+    own = f"sqlite:///{second.mlruns / 'mlflow.db'}"
+    assert mlflow.get_tracking_uri() == mlflow.get_registry_uri() == mlflow_store.tracking_uri(second) == own
 
 
 @pytest.mark.xdist_group("reproduced")

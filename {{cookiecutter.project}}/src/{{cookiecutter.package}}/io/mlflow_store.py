@@ -100,13 +100,20 @@ def exists(paths: Paths) -> bool:
 
 def connect(paths: Paths) -> str:
     """Point MLflow at the project's store and make sure the experiment exists; returns its id."""
-    uri = tracking_uri(paths)
-    if is_embedded():
+    uri, embedded = tracking_uri(paths), is_embedded()
+    if embedded:
         # Artifacts land beside the database, in mlruns/<experiment id>/.
         paths.mlruns.mkdir(parents=True, exist_ok=True)
         relocate(paths)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
+    if embedded:
+        # MLflow also exports the URIs to the environment, for subprocesses. The embedded store is the
+        # project's own: left there, they would make this process's next project, and every process it
+        # starts, use this project's store as if the user had set a tracking server.
+        for name in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"):
+            if os.environ.get(name) == uri:
+                del os.environ[name]
     try:
         experiment = mlflow.get_experiment_by_name(MODEL_NAME)
         if experiment is not None:
