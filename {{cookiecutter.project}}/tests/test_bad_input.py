@@ -68,11 +68,9 @@ def one_line(arguments: tuple[str, ...], code: int, capsys) -> str:
 
 
 @pytest.fixture
-def inside(trained: Paths, monkeypatch: pytest.MonkeyPatch) -> Paths:
+def inside(trained: Paths, leave_ci, monkeypatch: pytest.MonkeyPatch) -> Paths:
     """The trained project as the working folder, its embedded store in use, outside CI."""
-    monkeypatch.chdir(trained.root)
-    for name in ("MLFLOW_TRACKING_URI", "CI_COMMIT_BRANCH", "GITHUB_EVENT_NAME", "CHANGE_ID", "BRANCH_NAME"):
-        monkeypatch.delenv(name, raising=False)
+    leave_ci(monkeypatch, trained.root)
     return trained
 
 
