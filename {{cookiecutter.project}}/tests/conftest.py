@@ -104,13 +104,22 @@ def copy_project(target: Path, raw: pd.DataFrame) -> Paths:
 def seed_store(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Paths], Paths]:
     """seed_store(paths): put an empty MLflow store, its schema made, in the project's mlruns/.
 
-    A new sqlite store runs MLflow's migrations, seconds each time: tests that train start from a copy
-    of one migrated store instead.
+    A new sqlite store runs MLflow's migrations, 3 s each time: tests that train start from a copy of one
+    migrated store instead, made once per test run by the first xdist worker that needs it.
     """
     import mlflow
+    from filelock import FileLock
 
-    empty = tmp_path_factory.mktemp("empty-store") / "mlflow.db"
-    mlflow.MlflowClient(tracking_uri=f"sqlite:///{empty}").search_experiments()
+    run = tmp_path_factory.getbasetemp()
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        run = run.parent  # this run's folder, which holds each worker's own
+    empty = run / "empty-store" / "mlflow.db"
+    with FileLock(run / "empty-store.lock"):
+        if not empty.is_file():
+            empty.parent.mkdir(exist_ok=True)
+            migrating = empty.with_suffix(".migrating")  # a failed migration leaves no store to copy
+            mlflow.MlflowClient(tracking_uri=f"sqlite:///{migrating}").search_experiments()
+            migrating.rename(empty)
 
     def seed(paths: Paths) -> Paths:
         paths.mlruns.mkdir(parents=True, exist_ok=True)
