@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package }}.errors import UserError
-from {{ cookiecutter.package }}.io.remote import pull, refresh
+from {{ cookiecutter.package }}.io.remote import pull, push, refresh
 from {{ cookiecutter.package }}.serving.process import free_port
 
 
@@ -87,6 +87,17 @@ def test_tracked_data_without_a_remote_is_used_locally_or_reported_missing(proje
     project.raw_data.unlink()
     with pytest.raises(UserError, match="tracked by DVC but absent, and no DVC remote is configured"):
         pull(project)
+
+
+def test_a_dvc_config_it_cannot_read_is_an_error_not_a_missing_remote(project):
+    """Read as "no remote", a broken config would skip the pull and drift's push before a retrain."""
+    dvc("add", "data/raw/adult.csv")
+    config = project.root / ".dvc" / "config"
+    config.write_text("[core\n    remote = storage\n")
+    for move in (pull, push):
+        with pytest.raises(UserError, match=r"^dvc remote list failed: .*config file error: Invalid line"):
+            move(project)
+    assert project.raw_data.is_file()
 
 
 def test_a_refresh_records_only_the_tracked_data_it_changed(project):

@@ -34,7 +34,9 @@ def dvc(paths: Paths, *args: str) -> subprocess.CompletedProcess:
 
 
 def remotes(paths: Paths) -> list[str]:
+    """The configured remotes' names; a DVC config it cannot read is an error, never "no remote"."""
     listed = dvc(paths, "remote", "list")
+    checked(listed, "dvc remote list")
     return [line.split()[0] for line in listed.stdout.splitlines() if line.strip()]
 
 
