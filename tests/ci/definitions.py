@@ -19,6 +19,8 @@ from baking import DEFAULTS
 PROJECT = DEFAULTS["project"]
 
 STAGE_COMMAND = re.compile(r"^uv run --no-sync (?P<project>[a-z][a-z0-9-]*) (?P<stage>[a-z][a-z-]*)\b")
+WHOLE_STAGE_COMMAND = re.compile(r"^uv run --no-sync [a-z][a-z0-9-]* [a-z][a-z-]*(?: --[a-z][a-z-]*)*$")
+"""A stage command is the CLI call alone, options allowed: no `|| true` or other shell around it."""
 GITLAB_KEYWORDS = {
     "default", "include", "stages", "variables", "workflow", "image", "services", "cache",
     "before_script", "after_script", "spec",
@@ -71,6 +73,7 @@ def stage_commands(commands: Iterable[str], project: str) -> list[str]:
         for line in str(command).splitlines():
             match = STAGE_COMMAND.match(line.strip())
             if match and match["project"] == project and match["stage"] != "pipeline":
+                assert WHOLE_STAGE_COMMAND.match(line.strip()), f"{line.strip()!r}: more than a stage command"
                 stages.append(match["stage"])
     return stages
 

@@ -146,6 +146,7 @@ def test_default_branch_stages_are_gated_to_main_in_every_definition(project: Pa
         assert pipeline[name]["rules"][-1] == {
             "if": '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $CI_PIPELINE_SOURCE != "merge_request_event"'
         }
+        assert pipeline[name]["interruptible"] is False  # a newer push never cancels it halfway
         block = jenkinsfile[jenkinsfile.index(f"stage('{stage.capitalize()}')") :]
         assert block.index("branch 'main'") < block.index(f"cli '{stage}'")
     # Serialised: one promotion, one deployment at a time, in every definition.
@@ -308,6 +309,42 @@ def test_gitlab_pipeline_has_rules_pinned_images_cache_and_junit(project: Path):
 def test_stage_commands_ignore_other_projects_and_tools():
     commands = ["uv sync --locked", "uv run --no-sync other lint", f"uv run --no-sync {PROJECT} lint\necho done"]
     assert stage_commands(commands, PROJECT) == ["lint"]
+
+
+def test_stage_commands_refuse_shell_around_a_stage():
+    assert stage_commands([f"uv run --no-sync {PROJECT} report --strict"], PROJECT) == ["report"]
+    with pytest.raises(AssertionError, match="more than a stage command"):
+        stage_commands([f"uv run --no-sync {PROJECT} test || true"], PROJECT)
+
+
+SWALLOWING = ("continue-on-error", "allow_failure", "catchError", "warnError", "returnStatus", "unstable", "|| true",
+              "|| :", "set +e")  # fmt: skip
+"""What lets a failed step pass in GitHub, GitLab, Jenkins or a shell line."""
+
+
+def swallowing(files: list[Path]) -> list[str]:
+    return [
+        f"{path.name}:{number}: {word}"
+        for path in files
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        for word in SWALLOWING
+        if word in line
+    ]
+
+
+def test_no_ci_definition_lets_a_failed_step_pass(project: Path, tmp_path: Path):
+    """Every job fails when its command fails: the report says where a pipeline stopped, never that it passed."""
+    generated = [*(project / ".github").rglob("*.yml"), project / ".gitlab-ci.yml", project / "Jenkinsfile"]
+    own = [*(TEMPLATE / ".github").rglob("*.yml"), TEMPLATE / ".gitlab-ci.yml", TEMPLATE / "jenkins" / "Jenkinsfile",
+           TEMPLATE / ".ci" / "run"]  # fmt: skip
+    assert len(generated) >= 5
+    assert all(path.is_file() for path in generated + own)
+    assert swallowing(generated + own) == []
+    workflow = (project / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+    step = f"run: uv run --no-sync {PROJECT} test"
+    broken = tmp_path / "ci.yml"
+    broken.write_text(workflow.replace(step, f"{step}\n        continue-on-error: true"), encoding="utf-8")
+    assert [finding.split(": ", 1)[1] for finding in swallowing([broken])] == ["continue-on-error"]
 
 
 def artifact_paths(paths) -> set[str]:
