@@ -26,8 +26,15 @@ def agent_env() -> dict[str, str]:
     return {**ci_env(), "PATH": f"{UV_DIR}{os.pathsep}{os.environ['PATH']}"}
 
 
+CLEAR = f"uv run --no-sync {PROJECT} pipeline --clear"
+"""Setup's second step: the workspace outlives a build, its report must not show an earlier build's results."""
+
+
 def build(project: Path, workdir: Path, env: dict[str, str] | None = None, **kwargs) -> JenkinsRun:
-    checkout = clone(project, workdir)
+    return run_in(clone(project, workdir), env, **kwargs)
+
+
+def run_in(checkout: Path, env: dict[str, str] | None = None, **kwargs) -> JenkinsRun:
     return run_jenkinsfile(checkout / "Jenkinsfile", checkout, env={**agent_env(), **(env or {})}, **kwargs)
 
 
@@ -144,7 +151,7 @@ def test_a_timer_build_runs_the_scheduled_pipeline_alone_and_drifted_data_retrai
     assert ran == {"Setup": "success", "Retrain": "success"}
     assert [step["stage"] for step in run.steps_of("input")] == ["Retrain"]
     # The post reports again after the pipeline's own report: the description is always this build's.
-    assert run.sh_commands() == ["uv sync --locked", SCHEDULED_COMMAND, f"uv run --no-sync {PROJECT} report"]
+    assert run.sh_commands() == ["uv sync --locked", CLEAR, SCHEDULED_COMMAND, f"uv run --no-sync {PROJECT} report"]
     assert "drift: retraining needed: age: psi " in run.log
     assert "compare: challenger version 2 against champion version 1: promote" in run.log
     assert "deploy: version 2 serves (local, blue-green)" in run.log
@@ -156,7 +163,15 @@ def test_a_timer_build_runs_the_scheduled_pipeline_alone_and_drifted_data_retrai
 
 
 def test_a_failing_unit_test_stops_the_build_at_test(broken_project: Path, tmp_path: Path):
-    run = build(broken_project, tmp_path / "ws", branch="main")
+    """In a workspace an earlier build left model tests' results in: the report does not show them."""
+    checkout = clone(broken_project, tmp_path / "ws")
+    earlier = checkout / "reports" / "junit" / "model.xml"
+    earlier.parent.mkdir(parents=True)
+    earlier.write_text(
+        '<testsuite tests="1" failures="0" errors="0" skipped="0" time="1">'
+        '<testcase classname="tests.model.test_quality" name="test_auc" time="1"/></testsuite>'
+    )
+    run = run_in(checkout, branch="main")
     assert run.result == "FAILURE"
     assert run.returncode != 0
     found = statuses(run)
@@ -166,6 +181,8 @@ def test_a_failing_unit_test_stops_the_build_at_test(broken_project: Path, tmp_p
     assert stage_commands(run.sh_commands(), PROJECT) == [*stages[: stages.index("test") + 1], "report"]
     assert "test_deliberately_broken" in run.log
     assert run.report["description"].startswith(f"❌ {PROJECT} pipeline: stopped at test: 0 passed, 1 failed")
+    report = (checkout / "reports" / "report.md").read_text(encoding="utf-8")
+    assert "### ⚪ Model tests\n\nnot run: the pipeline stopped at `test`" in report
 
 
 def test_tracking_credentials_are_bound_only_when_configured_and_never_shown(ci_project: Path, tmp_path: Path):

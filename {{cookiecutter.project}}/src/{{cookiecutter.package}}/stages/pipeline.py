@@ -8,6 +8,9 @@ each, and a test checks that they do. Each stage module says what it reads from 
 and hands on to later ones (outputs); `pipeline --plan` prints both, which is what the CI definitions'
 artifact lists must carry. SCHEDULED is the scheduled pipeline's order; the three CI systems run it as one
 job, `pipeline --scheduled`, because only drift's outcome says which of its stages run.
+
+A run starts by removing the results an earlier run left for the report (`--clear` does only that: Jenkins
+runs it first, as its workspace outlives a build; GitHub's and GitLab's jobs start from a clean checkout).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import shutil
+from pathlib import Path
 from types import ModuleType
 
 from ..artefacts import DriftCheck
@@ -51,6 +56,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         const="plan",
         help="print each CI stage, what it reads and hands on, as JSON, and exit",
     )
+    shown.add_argument(
+        "--clear",
+        dest="show",
+        action="store_const",
+        const="clear",
+        help="remove the results an earlier run left for the report (not the model, data or MLflow store) "
+        "and exit; a CI whose workspace outlives a build (Jenkins) runs it first",
+    )
     parser.add_argument(
         "--scheduled",
         action="store_true",
@@ -75,6 +88,29 @@ def plan(paths: Paths, order: tuple[str, ...] = ORDER) -> list[dict[str, object]
     ]
 
 
+def earlier_results(paths: Paths) -> tuple[Path, ...]:
+    """What the stages leave in reports/ for the report, but repro's: DVC keeps those while the model they
+    describe is current. A test checks this list against the stages' outputs."""
+    return (
+        paths.drift, paths.validation, paths.data_docs, paths.junit / "unit.xml", paths.junit / "model.xml",
+        paths.loadtest, paths.loadtest_reports, paths.comparison, paths.comparison_markdown, paths.promotion,
+        paths.deploy_report, paths.report_markdown, paths.report_html,
+    )  # fmt: skip
+
+
+def clear(paths: Paths) -> list[Path]:
+    """A new run starts without an earlier run's results, so that its report tells its own story: a stage
+    that failed before writing, or never ran, would otherwise show an older run's figures. Returns what it
+    removed."""
+    found = [path for path in earlier_results(paths) if path.exists()]
+    for path in found:
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    return found
+
+
 def run(paths: Paths, show: str | None = None, scheduled: bool = False) -> None:
     order = SCHEDULED if scheduled else ORDER
     if show == "list":
@@ -83,7 +119,10 @@ def run(paths: Paths, show: str | None = None, scheduled: bool = False) -> None:
     if show == "plan":
         print(json.dumps(plan(paths, order), indent=2))
         return
-    paths.drift.unlink(missing_ok=True)  # the report tells this run's story, not an earlier drift check's
+    cleared = clear(paths)
+    if show == "clear":
+        print(f"pipeline: removed {', '.join(map(paths.shown, cleared)) or 'nothing: no earlier results'}")
+        return
     for name in order:
         if name in DEFAULT_BRANCH_ONLY and (reason := off_default_branch(paths.root, DEFAULT_BRANCH)):
             print(f"==> {name}: skipped {reason}", flush=True)
