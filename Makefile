@@ -27,7 +27,8 @@ demo: .venv  ## generate a project with the defaults into $(DEMO_DIR) and run it
 	@echo "Demo project: $$(ls -d $(DEMO_DIR)/*/)  (metrics in reports/, model in models/, MLflow in mlruns/)"
 	@echo "Its service runs on http://127.0.0.1:8000 (POST /predict, /docs); stop it: make -C $$(ls -d $(DEMO_DIR)/*/) stop"
 
-test: .venv  ## the template's whole test suite
+test: .venv  ## the template's whole test suite (first installs the system and npm tools it runs: .ci/tools)
+	bash .ci/tools
 	$(UV) run --no-sync pytest --junitxml=build/junit/template.xml
 
 lint: .venv  ## ruff on the template's own code

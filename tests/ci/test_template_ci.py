@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -44,6 +46,28 @@ def test_own_ci_runs_what_the_readme_promises():
     assert yaml.safe_load((TEMPLATE / ".gitlab-ci.yml").read_text())["test"]["script"] == ["bash .ci/run"]
     assert "make test" in (TEMPLATE / ".ci" / "run").read_text()
     assert "sh 'bash .ci/run'" in (TEMPLATE / "jenkins" / "Jenkinsfile").read_text()
+    test = re.search(r"^test:.*\n((?:\t.*\n)+)", (TEMPLATE / "Makefile").read_text(), re.MULTILINE)
+    assert test, "the Makefile has a test target"
+    assert test[1].splitlines()[0] == "\tbash .ci/tools"  # the tools first, then pytest
+
+
+def test_tools_names_what_it_cannot_install_and_fails_only_in_ci(tmp_path: Path):
+    """On a machine without apt-get or npm (a PATH with none of the tools): one line each, and on outside CI."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("id", "grep", "mkdir"):
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+    command, env = ["/bin/bash", str(TEMPLATE / ".ci" / "tools")], {"PATH": str(bin_dir), "HOME": str(tmp_path)}
+
+    outside = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert outside.returncode == 0, outside.stderr
+    apt, npm = outside.stderr.splitlines()
+    assert apt.startswith("tools: missing git groovy rsync openjdk-17-jre-headless chromium prometheus podman")
+    assert "no apt-get to install them with" in apt
+    assert npm.startswith("tools: missing gitlab-ci-local@4.73.0 npm-groovy-lint@16, and no npm")
+    in_ci = subprocess.run(command, env={**env, "CI": "true"}, capture_output=True, text=True, timeout=60)
+    assert in_ci.returncode == 1
+    assert in_ci.stderr.splitlines() == [apt]
 
 
 def test_jenkins_dockerfile_is_hadolint_clean():
