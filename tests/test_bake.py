@@ -159,6 +159,7 @@ DEFAULT_TREE = {
     "tests/stages/test_drift.py",
     "tests/stages/test_loadtest.py",
     "tests/stages/test_monitor.py",
+    "tests/stages/test_pipeline.py",
     "tests/stages/test_repro.py",
     "tests/stages/test_serve.py",
     "tests/stages/test_validate.py",
