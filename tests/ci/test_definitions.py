@@ -76,10 +76,30 @@ def tool(name: str) -> str:
     ids=["github", "gitlab", "dependabot", "renovate"],
 )
 def test_definition_matches_the_official_schema(project: Path, schema: str, path: str):
+    assert_schema(project / path, schema)
+
+
+def assert_schema(path: Path, schema: str) -> None:
     result = subprocess.run(
-        [tool("check-jsonschema"), "--builtin-schema", schema, str(project / path)], capture_output=True, text=True
+        [tool("check-jsonschema"), "--builtin-schema", schema, str(path)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_kubernetes_project_deploys_where_its_tools_and_cluster_are_in_every_definition(tmp_path: Path):
+    """Deploy builds an image and runs kubectl: GitHub's hosted runners have both and get a kubeconfig from a
+    secret; GitLab's and Jenkins' deploy and scheduled jobs run on the `deploy` runner or agent."""
+    project = bake_into(tmp_path, deploy_target="kubernetes")
+    assert_schema(project / ".github" / "workflows" / "ci.yml", "vendor.github-workflows")
+    assert_schema(project / ".gitlab-ci.yml", "vendor.gitlab-ci")
+    workflow = load(project / ".github" / "workflows" / "ci.yml")
+    for job in ("deploy", "retrain"):
+        steps = [step.get("name") for step in workflow["jobs"][job]["steps"]]
+        assert "kubeconfig from the KUBECONFIG_DATA secret" in steps, job
+        assert workflow["jobs"][job]["runs-on"] == "ubuntu-latest", job
+    pipeline = load(project / ".gitlab-ci.yml")
+    assert pipeline["deploy"]["tags"] == pipeline["retrain"]["tags"] == ["deploy"]
+    assert "agent { label 'deploy' }" in (project / "Jenkinsfile").read_text()
 
 
 def zizmor(*paths: Path) -> list[dict]:
