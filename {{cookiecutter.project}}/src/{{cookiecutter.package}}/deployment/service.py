@@ -1,5 +1,5 @@
 """The local deploy target's service: one long-running `<project> serve` process, detached from the command
-that started it, with its pid file, log and admin token under .deploy/; and a client of the service."""
+that started it, with its pid file, log and admin token in deploy.local.state_dir (.deploy/); and a client of the service."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def _decoded(content: bytes, content_type: str) -> Any:
 
 
 class LocalService:
-    """The service process of the local target, as found on disk (.deploy/) and on its port."""
+    """The service process of the local target, as found on disk (its state_dir) and on its port."""
 
     def __init__(self, paths: Paths, settings: LocalDeploySettings) -> None:
         self.paths = paths
