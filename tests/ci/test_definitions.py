@@ -159,7 +159,11 @@ def test_default_branch_stages_are_gated_to_main_in_every_definition(project: Pa
     jenkinsfile = (project / "Jenkinsfile").read_text()
     for stage in gated:
         [job] = [job for job in workflow["jobs"].values() if runs(job.get("steps", []), stage)]
-        assert job["if"] == "github.event_name == 'push' && github.ref == 'refs/heads/main'"
+        # A push, or a run by hand (GitLab's Run pipeline and Jenkins' Build now on main promote and deploy too).
+        assert job["if"] == (
+            "(github.event_name == 'push' || github.event_name == 'workflow_dispatch')"
+            " && github.ref == 'refs/heads/main'"
+        )
         [name] = [
             name for name, job in pipeline.items() if isinstance(job, dict) and runs(job.get("script", []), stage)
         ]
