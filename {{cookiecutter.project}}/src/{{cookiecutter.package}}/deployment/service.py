@@ -1,5 +1,6 @@
 """The local deploy target's service: one long-running `<project> serve` process, detached from the command
-that started it, with its pid file, log and admin token in deploy.local.state_dir (.deploy/); and a client of the service."""
+that started it, with its pid file, log and admin token in deploy.local.state_dir (.deploy/); and a client
+of the service."""
 
 from __future__ import annotations
 
