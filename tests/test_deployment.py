@@ -338,6 +338,43 @@ def test_kubernetes_rolls_out_and_undoes_a_failed_rollout(project: Path, on_kube
     assert cluster(env)[key]["spec"]["template"]["spec"]["containers"][0]["image"] == first["image"]
     assert json.loads((project / "reports" / "deploy.json").read_text())["outcome"] == "rolled_back"
 
+    # The rollout passes, then the registry refuses the image's `champion` tag: the new image served already,
+    # so the rollout is undone too, and the tag still names the first image.
+    git(project, "commit", "-q", "--allow-empty", "-m", "a third commit: a third image tag")
+    refusing = refusing_champion_tag(env, project.parent / "refusing")
+    result = subprocess.run([*CLI, "deploy"], cwd=project, env=refusing, capture_output=True, text=True, timeout=900)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: deploy: version 1 rolled back: pushing {env['DEPLOY_REGISTRY']}/{PROJECT}:champion")
+    assert line.endswith("denied: the champion tag is protected"), line
+    assert f"deployment/{PROJECT} -> " in result.stdout  # it had rolled out
+    assert [call[:2] for call in kubectl_calls(env)].count(["rollout", "undo"]) == 2
+    assert cluster(env)[key]["spec"]["template"]["spec"]["containers"][0]["image"] == first["image"]
+    report = json.loads((project / "reports" / "deploy.json").read_text())
+    assert (report["outcome"], report["before"], report["after"]) == ("rolled_back", "1", "1")
+    tagged = subprocess.run(
+        ["skopeo", "inspect", "--tls-verify=false", f"docker://{env['DEPLOY_REGISTRY']}/{PROJECT}:champion"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert json.loads(tagged.stdout)["Digest"] == first["digest"]
+
+
+def refusing_champion_tag(env: dict[str, str], folder: Path) -> dict[str, str]:
+    """env with podman wrapped, first on PATH: the real podman for everything but pushing a `:champion` tag,
+    which fails as a registry denying it would."""
+    folder.mkdir()
+    wrapper = folder / "podman"
+    real = shutil.which("podman", path=env["PATH"])
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = push ]; then for last in "$@"; do :; done; case "$last" in *:champion)\n'
+        '  echo "Error: writing manifest: denied: the champion tag is protected" >&2; exit 125;; esac; fi\n'
+        f'exec "{real}" "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    return {**env, "PATH": f"{folder}{os.pathsep}{env['PATH']}"}
+
 
 @pytest.mark.parametrize("strategy", ["blue-green", "canary"])
 def test_kubernetes_blue_green_and_canary_end_on_the_new_image(

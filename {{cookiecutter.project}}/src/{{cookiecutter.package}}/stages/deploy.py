@@ -5,6 +5,8 @@ nothing to deploy, which it says. deploy.target (params.yaml) is where: `local`,
 this machine (started if none runs), or `kubernetes` (deploy/kubernetes/, through kubectl); deploy.strategy
 is how: blue-green, canary, or (kubernetes) rolling. Any failure after the alias moved rolls back: the alias
 back to `previous`, the previous model serving, exit 1 with the reason; reports/deploy.json tells it all.
+A failure once the new version serves (the registry refusing the image's `champion` tag) first puts the
+target back as the `rollback` stage does.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from ..deployment import image, kubernetes, local
 from ..deployment.service import LocalService
 from ..errors import DeployError, UserError
 from ..io import registry
-from ..io.datasets import read_golden
+from ..io.datasets import GoldenCase, read_golden
 from ..settings import DeploySettings, load_checked
 from .promote import require_default_branch
+from .rollback import serve_again
 
 READS = ("promote",)
 
@@ -79,6 +82,7 @@ def run(paths: Paths, stop: bool = False) -> None:
     built: dict[str, str] = {}
     service = LocalService(paths, config.local)
     before: str | None = None
+    serves = False
     try:
         before = local.serving(service) if config.target == "local" else kubernetes.serving(paths, config)
         if config.target == "kubernetes" or config.image.push:
@@ -87,19 +91,47 @@ def run(paths: Paths, stop: bool = False) -> None:
             local.roll_out(service, version, cases, config, say)
         else:
             kubernetes.roll_out(paths, config, built["image"], version, cases, say)
+        serves = config.target == "kubernetes" or before != version  # kubernetes applied the new image
         if built:
             image.mark_champion(built["image"], config, say)
     except DeployError as failure:
-        roll_back(paths, config, failure, say)
-        report("rolled_back", before, before, reasons=(str(failure),), **built)
+        say(f"failed: {failure}")
+        after = before
+        if serves:  # a failure once the new version served (the registry refused the tag): the target first
+            after = undo(paths, config, before, version, cases, failure, say)
+        if before != version:  # else the alias named what served all along
+            roll_back(paths, say)
+        report("rolled_back", before, after, reasons=(str(failure),), **built)
         raise DeployError(f"deploy: version {version} rolled back: {failure}") from None
     say(f"version {version} serves ({config.target}, {config.strategy})")
     report("deployed" if before != version else "unchanged", before, version, **built)
 
 
-def roll_back(paths: Paths, config: DeploySettings, failure: DeployError, say: local.Say) -> None:
-    """After a failed rollout: the champion alias back to `previous` (the target already serves it)."""
-    say(f"failed: {failure}")
+def undo(
+    paths: Paths,
+    config: DeploySettings,
+    before: str | None,
+    version: str,
+    cases: list[GoldenCase],
+    failure: DeployError,
+    say: local.Say,
+) -> str | None:
+    """The target back to what it served before the rollout; the version it then serves. A cluster that
+    served nothing before keeps the new version (there is no rollout to undo)."""
+    if config.target == "kubernetes" and before is None:
+        say(f"nothing served before: version {version} keeps serving")
+        return version
+    try:
+        serve_again(paths, config, before, cases, say)
+    except DeployError as again:
+        raise DeployError(
+            f"deploy: version {version} serves, but {failure}; serving version {before} again failed: {again}"
+        ) from None
+    return before
+
+
+def roll_back(paths: Paths, say: local.Say) -> None:
+    """After a failed deploy, the target serving what it did before: the champion alias back to `previous`."""
     try:
         was, now = registry.roll_back(paths)
     except UserError as error:

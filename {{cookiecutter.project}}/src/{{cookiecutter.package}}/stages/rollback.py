@@ -16,8 +16,8 @@ from ..deployment import kubernetes, local
 from ..deployment.service import LocalService
 from ..errors import UserError
 from ..io import registry
-from ..io.datasets import read_golden
-from ..settings import load_checked
+from ..io.datasets import GoldenCase, read_golden
+from ..settings import DeploySettings, load_checked
 from .promote import require_default_branch
 
 READS: tuple[str, ...] = ()
@@ -25,6 +25,25 @@ READS: tuple[str, ...] = ()
 
 def outputs(paths: Paths) -> list[Path]:
     return [paths.deploy_report]
+
+
+def serve_again(
+    paths: Paths, config: DeploySettings, version: str | None, cases: list[GoldenCase], say: local.Say
+) -> str | None:
+    """The target serves version again, the last rollout undone; what it served until now (local).
+    Local: version loaded beside the current model, smoke-tested and swapped in, no request dropped (None: no
+    version served before, the service is stopped); kubernetes: `kubectl rollout undo`, or the Service's
+    colour back."""
+    if config.target == "kubernetes":
+        kubernetes.undo(paths, config, say)
+        return None
+    service = LocalService(paths, config.local)
+    if version is None:
+        service.stop()
+        say(f"service on {service.url} stopped: no version served before")
+        return None
+    blue_green = config.model_copy(update={"strategy": "blue-green"})
+    return local.roll_out(service, version, cases, blue_green, say)
 
 
 def run(paths: Paths) -> None:
@@ -42,13 +61,9 @@ def run(paths: Paths) -> None:
         print(f"rollback: {line}", flush=True)
         steps.append(line)
 
-    if config.target == "local":
-        blue_green = config.model_copy(update={"strategy": "blue-green"})
-        cases = read_golden(paths.golden, contract)
-        served = local.roll_out(LocalService(paths, config.local), earlier.version, cases, blue_green, say)
-    else:
+    served = serve_again(paths, config, earlier.version, read_golden(paths.golden, contract), say)
+    if config.target == "kubernetes":  # kubectl does not say which version served: the champion did
         served = current.version if current else None
-        kubernetes.undo(paths, config, say)
     was, now = registry.roll_back(paths)
     say(f"champion -> version {now} (was {was}); version {now} serves ({config.target})")
     Deployment(
