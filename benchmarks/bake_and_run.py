@@ -31,7 +31,10 @@ def timed(step, *args) -> tuple[float, object]:
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str]) -> None:
-    subprocess.run(command, cwd=cwd, env=env, check=True, capture_output=True)
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-30:])
+        raise SystemExit(f"{' '.join(command)}: exit code {result.returncode}\n{tail}")
 
 
 def pipeline(project: Path, env: dict[str, str]) -> float:
