@@ -399,3 +399,15 @@ def test_kubernetes_blue_green_and_canary_end_on_the_new_image(
         assert stable["spec"]["template"]["spec"]["containers"][0]["image"] == image
         created = [call for call in kubectl_calls(env) if call[0] == "apply"]
         assert len(created) == 2  # the canary, then the stable Deployment with the rest of the overlay
+
+        # A canary the cluster will not delete once the stable Deployment runs the new image: said, not
+        # a rollback (its pods run the image the stable ones run).
+        git(project, "commit", "-q", "--allow-empty", "-m", "a new commit: a new image tag")
+        kept = {**env, "KUBECTL_STANDIN_FAIL_DELETE": f"{PROJECT}-canary"}
+        deployed = run([*CLI, "deploy"], project, env=kept, timeout=900)
+        image = json.loads((project / "reports" / "deploy.json").read_text())["image"]
+        objects = cluster(env)
+        for name in (PROJECT, f"{PROJECT}-canary"):
+            [container] = objects[f"Deployment/{namespace}/{name}"]["spec"]["template"]["spec"]["containers"]
+            assert container["image"] == image, name
+        assert f"deployment/{PROJECT}-canary not removed (kubectl delete failed: " in deployed.stdout

@@ -6,6 +6,7 @@ is given in a JSON file instead of a cluster, and records every call:
     KUBECTL_STANDIN_STATE   the JSON file: {"objects": {"Kind/namespace/name": object}, "history": {...}}
     KUBECTL_STANDIN_LOG     JSON Lines, one call each: {"args": [...], "stdin": "..."}
     KUBECTL_STANDIN_FAIL    Deployment names whose `rollout status` fails (the progress deadline passed)
+    KUBECTL_STANDIN_FAIL_DELETE  Deployment names whose `delete` is refused (forbidden)
     KUBECTL_REAL            the real kubectl, which `kustomize` is handed to (it needs no server)
 
 Applying a Deployment keeps its former state as a revision; `rollout undo` goes back to it. Anything
@@ -70,6 +71,8 @@ def run(args: list[str], stdin: str, namespace: str, objects: dict, history: dic
         print(f'deployment "{name}" successfully rolled out')
         return 0
     if verb == "delete" and args[1] == "deployment":
+        if args[2] in os.environ.get("KUBECTL_STANDIN_FAIL_DELETE", "").split(","):
+            return fail(f'Error from server (Forbidden): deployments.apps "{args[2]}" is forbidden')
         objects.pop(f"Deployment/{namespace}/{args[2]}", None)
         print(f'deployment.apps "{args[2]}" deleted')
         return 0

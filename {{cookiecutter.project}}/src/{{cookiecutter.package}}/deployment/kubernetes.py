@@ -192,7 +192,9 @@ class Rollout:
 
     def canary(self) -> None:
         """A second Deployment takes a share of the Service's traffic by replica count, is checked, then the
-        stable Deployment is updated and the canary removed (also when anything fails)."""
+        stable Deployment is updated and the canary removed (also when anything fails). A canary that cannot
+        be removed is said, not a failure: its pods run the image the stable ones run, or the rollout's own
+        failure is the one reported."""
         name, replicas = f"{PROJECT}-canary", self.deployment["spec"].get("replicas", 1)
         pods = with_image(self.deployment, self.image, self.version, name, {"track": "canary"})
         share = self.config.canary.share
@@ -204,8 +206,11 @@ class Rollout:
             self.smoke("preview_url")
             self.update_in_place()
         finally:
-            kubectl("delete", "deployment", name, "-n", self.namespace, "--ignore-not-found")
-            self.say(f"deployment/{name} removed")
+            try:
+                kubectl("delete", "deployment", name, "-n", self.namespace, "--ignore-not-found")
+                self.say(f"deployment/{name} removed")
+            except DeployError as error:
+                self.say(f"deployment/{name} not removed ({error}): delete it by hand")
 
 
 def undo(paths: Paths, config: DeploySettings, say: Say) -> None:
