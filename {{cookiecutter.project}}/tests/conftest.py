@@ -118,6 +118,7 @@ def seed_store(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Paths], Pa
         if not empty.is_file():
             empty.parent.mkdir(exist_ok=True)
             migrating = empty.with_suffix(".migrating")  # a failed migration leaves no store to copy
+            migrating.unlink(missing_ok=True)
             mlflow.MlflowClient(tracking_uri=f"sqlite:///{migrating}").search_experiments()
             migrating.rename(empty)
 

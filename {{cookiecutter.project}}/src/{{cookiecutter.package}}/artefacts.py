@@ -209,7 +209,8 @@ class Deployment(Artefact):
 
     PRODUCER = "deploy"
     schema_version: Literal[1] = 1
-    outcome: Literal["deployed", "skipped", "rolled_back", "unchanged"]
+    outcome: Literal["deployed", "skipped", "rolled_back", "unchanged", "failed"]
+    """failed: the new version served, and putting the one before back failed too (after: what serves)."""
     target: str
     strategy: str
     before: str | None

@@ -219,6 +219,14 @@ def test_the_verdict_is_the_first_line(case, first_line):
     assert to_markdown(build(CASES[case](), CONTEXT)).splitlines()[0] == first_line
 
 
+def test_a_deploy_that_could_not_roll_back_fails_naming_the_version_that_serves():
+    failed = deployment("failed", "2", reasons=("pushing the champion tag failed", "rollout undo failed"))
+    report = build(replace(passing(), deployment=failed), CONTEXT)
+    assert report.verdict == "failed"
+    headline = "failed, rolling back too: version 2 serves (local, blue-green)"
+    assert report.title.endswith(f"stopped at deploy: {headline}")
+
+
 def test_a_stage_without_results_reads_not_run_and_names_where_the_pipeline_stopped():
     report = build(CASES["invalid-data"](), CONTEXT)
     parts = {part.stage: part for part in report.parts}

@@ -420,6 +420,8 @@ def deployment_part(deployment: Deployment) -> Part:
     status: Status
     if deployment.outcome == "rolled_back":
         status, headline = "failed", f"rolled back to version {deployment.after} ({where})"
+    elif deployment.outcome == "failed":
+        status, headline = "failed", f"failed, rolling back too: version {deployment.after} serves ({where})"
     elif deployment.outcome == "skipped":
         status, headline = (
             "skipped",

@@ -89,9 +89,14 @@ def smoke(url: str, setting: str, cases: list[GoldenCase], version: str) -> None
     smoke_test(ServiceClient(url.rstrip("/")), cases, version)
 
 
-def annotation(namespace: str, name: str) -> str | None:
+def live(namespace: str, name: str) -> tuple[str | None, str | None]:
+    """A Deployment's model version (its annotation) and image; (None, None) when there is none."""
     found = kubectl("get", "deployment", name, "-n", namespace, "--ignore-not-found", "-o", "json")
-    return json.loads(found)["metadata"].get("annotations", {}).get(VERSION) if found.strip() else None
+    if not found.strip():
+        return None, None
+    deployment = json.loads(found)
+    [container, *_] = deployment["spec"]["template"]["spec"]["containers"]
+    return deployment["metadata"].get("annotations", {}).get(VERSION), container.get("image")
 
 
 def live_colour(namespace: str) -> str | None:
@@ -100,13 +105,13 @@ def live_colour(namespace: str) -> str | None:
     return json.loads(found or "{}").get("spec", {}).get("selector", {}).get("colour")
 
 
-def serving(paths: Paths, config: DeploySettings) -> str | None:
-    """The model version the target serves now, from its Deployments' annotation; None: nothing yet."""
+def serving(paths: Paths, config: DeploySettings) -> tuple[str | None, str | None]:
+    """The model version the target serves now (its Deployment's annotation), and its image; None: none."""
     namespace = one(rendered(paths, config), "Deployment")["metadata"].get("namespace", "default")
     if config.strategy != "blue-green":
-        return annotation(namespace, PROJECT)
+        return live(namespace, PROJECT)
     colour = live_colour(namespace)
-    return annotation(namespace, f"{PROJECT}-{colour}") if colour else None
+    return live(namespace, f"{PROJECT}-{colour}") if colour else (None, None)
 
 
 def roll_out(

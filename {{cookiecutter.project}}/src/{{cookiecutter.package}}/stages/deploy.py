@@ -3,10 +3,11 @@
 It runs after every gate passed and promote moved the champion alias; when compare decided `keep` there is
 nothing to deploy, which it says. deploy.target (params.yaml) is where: `local`, a long-running service on
 this machine (started if none runs), or `kubernetes` (deploy/kubernetes/, through kubectl); deploy.strategy
-is how: blue-green, canary, or (kubernetes) rolling. Any failure after the alias moved rolls back: the alias
-back to `previous`, the previous model serving, exit 1 with the reason; reports/deploy.json tells it all.
-A failure once the new version serves (the registry refusing the image's `champion` tag) first puts the
-target back as the `rollback` stage does.
+is how: blue-green, canary, or (kubernetes) rolling. Any failure rolls back: the model served before serves,
+the champion alias back to `previous` (unless the promoted version is what still serves), exit 1 with the
+reason; reports/deploy.json tells it all. A failure once the new version serves (the registry refusing the
+image's `champion` tag) first puts the target back as the `rollback` stage does; when even that fails, the
+outcome is `failed` and the alias stays on the version that serves.
 """
 
 from __future__ import annotations
@@ -82,24 +83,37 @@ def run(paths: Paths, stop: bool = False) -> None:
     built: dict[str, str] = {}
     service = LocalService(paths, config.local)
     before: str | None = None
+    before_image: str | None = None
     serves = False
     try:
-        before = local.serving(service) if config.target == "local" else kubernetes.serving(paths, config)
+        if config.target == "local":
+            before = local.serving(service)
+        else:
+            before, before_image = kubernetes.serving(paths, config)
         if config.target == "kubernetes" or config.image.push:
             built = image.build_and_push(paths, config, version, say)
         if config.target == "local":
             local.roll_out(service, version, cases, config, say)
+            serves = before != version
         else:
             kubernetes.roll_out(paths, config, built["image"], version, cases, say)
-        serves = config.target == "kubernetes" or before != version  # kubernetes applied the new image
+            serves = before_image != built["image"]  # the same image again makes no new rollout to undo
         if built:
             image.mark_champion(built["image"], config, say)
     except DeployError as failure:
         say(f"failed: {failure}")
         after = before
         if serves:  # a failure once the new version served (the registry refused the tag): the target first
-            after = undo(paths, config, before, version, cases, failure, say)
-        if before != version:  # else the alias named what served all along
+            try:
+                after = undo(paths, config, before, version, cases, say)
+            except DeployError as again:
+                say(f"serving version {before} again failed: {again}")
+                report("failed", before, version, reasons=(str(failure), str(again)), **built)
+                raise DeployError(
+                    f"deploy: version {version} serves, but {failure}; "
+                    f"serving version {before} again failed: {again}"
+                ) from None
+        if after != version:  # the alias names what serves
             roll_back(paths, say)
         report("rolled_back", before, after, reasons=(str(failure),), **built)
         raise DeployError(f"deploy: version {version} rolled back: {failure}") from None
@@ -113,7 +127,6 @@ def undo(
     before: str | None,
     version: str,
     cases: list[GoldenCase],
-    failure: DeployError,
     say: local.Say,
 ) -> str | None:
     """The target back to what it served before the rollout; the version it then serves. A cluster that
@@ -121,12 +134,7 @@ def undo(
     if config.target == "kubernetes" and before is None:
         say(f"nothing served before: version {version} keeps serving")
         return version
-    try:
-        serve_again(paths, config, before, cases, say)
-    except DeployError as again:
-        raise DeployError(
-            f"deploy: version {version} serves, but {failure}; serving version {before} again failed: {again}"
-        ) from None
+    serve_again(paths, config, before, cases, say)
     return before
 
 

@@ -90,7 +90,9 @@ def plan(paths: Paths, order: tuple[str, ...] = ORDER) -> list[dict[str, object]
 
 def earlier_results(paths: Paths) -> tuple[Path, ...]:
     """What the stages leave in reports/ for the report, but repro's: DVC keeps those while the model they
-    describe is current. A test checks this list against the stages' outputs."""
+    describe is current. reports/validation.json is a DVC output too, but validate writes it again first in
+    every run (the same bytes for the same data: repro then skips). A test checks this list against the
+    stages' outputs."""
     return (
         paths.drift, paths.validation, paths.data_docs, paths.junit / "unit.xml", paths.junit / "model.xml",
         paths.loadtest, paths.loadtest_reports, paths.comparison, paths.comparison_markdown, paths.promotion,
