@@ -62,9 +62,11 @@ def test_a_model_that_fails_to_load_stops_serve_with_exit_3(served_project, tmp_
     shutil.copytree(served_project.model, broken)
     for pickled in broken.glob("*.pkl"):
         pickled.write_bytes(b"not a pickle")
-    monkeypatch.chdir(served_project.root)
+    monkeypatch.chdir(served_project.root)  # shared by other tests: its prediction log goes elsewhere
+    elsewhere = ["--prediction-log", str(tmp_path / "predictions.jsonl")]
 
-    assert main(["serve", "--model", str(broken), "--port", str(free_port())]) == 3
+    assert main(["serve", "--model", str(broken), "--port", str(free_port()), *elsewhere]) == 3
 
     error = capsys.readouterr().err.strip().splitlines()
     assert error[-1].startswith("error: the service stopped: its model failed to load (")
+    assert not (served_project.root / "logs").exists()
