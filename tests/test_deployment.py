@@ -360,6 +360,27 @@ def test_kubernetes_rolls_out_and_undoes_a_failed_rollout(project: Path, on_kube
     assert json.loads(tagged.stdout)["Digest"] == first["digest"]
 
 
+def test_kubernetes_a_first_rollout_whose_tag_is_refused_fails_naming_what_serves(
+    project: Path, on_kubernetes: dict[str, str]
+):
+    """Against the STAND-IN kubectl, on an empty cluster: the rollout passes, the registry refuses the tag, and
+    there is no earlier rollout to put back. deploy fails saying so; deploy.json's outcome is `failed`, with
+    the version that serves, whose alias stays."""
+    env, key = on_kubernetes, f"Deployment/{PROJECT}-production/{PROJECT}"
+    refusing = refusing_champion_tag(env, project.parent / "refusing")
+    result = subprocess.run([*CLI, "deploy"], cwd=project, env=refusing, capture_output=True, text=True, timeout=900)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: deploy: version 1 serves, but pushing {env['DEPLOY_REGISTRY']}/{PROJECT}:champion")
+    assert line.endswith("; putting back what served before failed: the cluster served nothing before: no rollout "
+                         "to undo"), line  # fmt: skip
+    report = json.loads((project / "reports" / "deploy.json").read_text())
+    assert (report["outcome"], report["before"], report["after"]) == ("failed", None, "1")
+    assert cluster(env)[key]["spec"]["template"]["spec"]["containers"][0]["image"] == report["image"]
+    assert ["rollout", "undo"] not in [call[:2] for call in kubectl_calls(env)]
+
+
 def refusing_champion_tag(env: dict[str, str], folder: Path) -> dict[str, str]:
     """env with podman wrapped, first on PATH: the real podman for everything but pushing a `:champion` tag,
     which fails as a registry denying it would."""
@@ -411,3 +432,13 @@ def test_kubernetes_blue_green_and_canary_end_on_the_new_image(
             [container] = objects[f"Deployment/{namespace}/{name}"]["spec"]["template"]["spec"]["containers"]
             assert container["image"] == image, name
         assert f"deployment/{PROJECT}-canary not removed (kubectl delete failed: " in deployed.stdout
+
+        # A canary that fails and that the cluster will not delete: the failure says it still takes traffic.
+        git(project, "commit", "-q", "--allow-empty", "-m", "a third commit: a third image tag")
+        failing = {**kept, "KUBECTL_STANDIN_FAIL": f"{PROJECT}-canary"}
+        result = subprocess.run([*CLI, "deploy"], cwd=project, env=failing, capture_output=True, text=True, timeout=900)
+        assert result.returncode == 1, result.stdout + result.stderr
+        [line] = result.stderr.strip().splitlines()
+        assert line.endswith(f"deployment/{PROJECT}-canary still takes its share of traffic"), line
+        [container] = cluster(env)[f"Deployment/{namespace}/{PROJECT}"]["spec"]["template"]["spec"]["containers"]
+        assert container["image"] == image  # the stable Deployment was never updated

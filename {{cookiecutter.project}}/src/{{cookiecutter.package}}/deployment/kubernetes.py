@@ -197,9 +197,9 @@ class Rollout:
 
     def canary(self) -> None:
         """A second Deployment takes a share of the Service's traffic by replica count, is checked, then the
-        stable Deployment is updated and the canary removed (also when anything fails). A canary that cannot
-        be removed is said, not a failure: its pods run the image the stable ones run, or the rollout's own
-        failure is the one reported."""
+        stable Deployment is updated and the canary removed (also when anything fails). After a good rollout,
+        a canary the cluster will not delete is said, not a failure: its pods run the stable image. After a
+        failed one, the failure says that the canary still takes its share of the traffic."""
         name, replicas = f"{PROJECT}-canary", self.deployment["spec"].get("replicas", 1)
         pods = with_image(self.deployment, self.image, self.version, name, {"track": "canary"})
         share = self.config.canary.share
@@ -210,12 +210,21 @@ class Rollout:
             self.wait(name)
             self.smoke("preview_url")
             self.update_in_place()
-        finally:
-            try:
-                kubectl("delete", "deployment", name, "-n", self.namespace, "--ignore-not-found")
-                self.say(f"deployment/{name} removed")
-            except DeployError as error:
-                self.say(f"deployment/{name} not removed ({error}): delete it by hand")
+        except DeployError as failure:
+            if not self.remove(name):
+                raise DeployError(f"{failure}; deployment/{name} still takes its share of traffic") from None
+            raise
+        self.remove(name)
+
+    def remove(self, name: str) -> bool:
+        """Delete a Deployment; whether it is gone (a refusal is said, for a person to delete it)."""
+        try:
+            kubectl("delete", "deployment", name, "-n", self.namespace, "--ignore-not-found")
+        except DeployError as error:
+            self.say(f"deployment/{name} not removed ({error}): delete it by hand")
+            return False
+        self.say(f"deployment/{name} removed")
+        return True
 
 
 def undo(paths: Paths, config: DeploySettings, say: Say) -> None:

@@ -21,8 +21,8 @@ from ..deployment import image, kubernetes, local
 from ..deployment.service import LocalService
 from ..errors import DeployError, UserError
 from ..io import registry
-from ..io.datasets import GoldenCase, read_golden
-from ..settings import DeploySettings, load_checked
+from ..io.datasets import read_golden
+from ..settings import load_checked
 from .promote import require_default_branch
 from .rollback import serve_again
 
@@ -102,40 +102,24 @@ def run(paths: Paths, stop: bool = False) -> None:
             image.mark_champion(built["image"], config, say)
     except DeployError as failure:
         say(f"failed: {failure}")
-        after = before
         if serves:  # a failure once the new version served (the registry refused the tag): the target first
             try:
-                after = undo(paths, config, before, version, cases, say)
-            except DeployError as again:
-                say(f"serving version {before} again failed: {again}")
+                if config.target == "kubernetes" and before is None:
+                    raise DeployError("the cluster served nothing before: no rollout to undo")
+                serve_again(paths, config, before, cases, say)
+            except DeployError as again:  # the new version serves on, and the alias stays on it
+                say(f"putting back what served before failed: {again}")
                 report("failed", before, version, reasons=(str(failure), str(again)), **built)
                 raise DeployError(
                     f"deploy: version {version} serves, but {failure}; "
-                    f"serving version {before} again failed: {again}"
+                    f"putting back what served before failed: {again}"
                 ) from None
-        if after != version:  # the alias names what serves
+        if before != version:  # the alias names what serves
             roll_back(paths, say)
-        report("rolled_back", before, after, reasons=(str(failure),), **built)
+        report("rolled_back", before, before, reasons=(str(failure),), **built)
         raise DeployError(f"deploy: version {version} rolled back: {failure}") from None
     say(f"version {version} serves ({config.target}, {config.strategy})")
     report("deployed" if before != version else "unchanged", before, version, **built)
-
-
-def undo(
-    paths: Paths,
-    config: DeploySettings,
-    before: str | None,
-    version: str,
-    cases: list[GoldenCase],
-    say: local.Say,
-) -> str | None:
-    """The target back to what it served before the rollout; the version it then serves. A cluster that
-    served nothing before keeps the new version (there is no rollout to undo)."""
-    if config.target == "kubernetes" and before is None:
-        say(f"nothing served before: version {version} keeps serving")
-        return version
-    serve_again(paths, config, before, cases, say)
-    return before
 
 
 def roll_back(paths: Paths, say: local.Say) -> None:
