@@ -215,6 +215,49 @@ def test_a_registry_that_refuses_the_push_is_one_line_and_deploys_nothing(
     assert not (tmp_path / "state" / "service.pid").exists()  # the service was never started
 
 
+def test_a_champion_tag_refused_after_the_swap_puts_the_version_before_back(
+    project: Path, base_image: str, registry: str, tmp_path: Path
+):
+    """The local target with image.push: version 1 deployed; version 2 then swapped in and smoke-tested, and
+    the registry refuses its image's `champion` tag. Version 1 serves again (swapped back, as `rollback`
+    does), the alias goes back to it, and the tag still names version 1's image."""
+    set_params(project, image={"push": True, "base": base_image})
+    env = deploy_env(registry)
+    run([*CLI, "deploy"], project, env=env, timeout=900)
+    first = json.loads((project / "reports" / "deploy.json").read_text())
+    assert first["outcome"] == "deployed", first
+
+    # Version 2: the same training again, promoted under the non-inferiority rule (it is as good as version 1).
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["compare"]["rule"] = "non_inferior"
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    git(project, "commit", "-qam", "compare: non-inferiority")
+    for stage in ("train", "compare", "promote"):
+        run([*CLI, stage], project)
+    promotion = json.loads((project / "reports" / "promotion.json").read_text())
+    assert (promotion["version"], promotion["promoted"]) == ("2", True), promotion
+
+    refusing = refusing_champion_tag(env, tmp_path / "refusing")
+    result = subprocess.run([*CLI, "deploy"], cwd=project, env=refusing, capture_output=True, text=True, timeout=900)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: deploy: version 2 rolled back: pushing {registry}/{PROJECT}:champion"), line
+    assert line.endswith("denied: the champion tag is protected"), line
+    assert "rolled back: champion -> version 1 (was 2)" in result.stdout
+    report = json.loads((project / "reports" / "deploy.json").read_text())
+    assert (report["outcome"], report["before"], report["after"]) == ("rolled_back", "1", "1")
+    port = yaml.safe_load((project / "params.yaml").read_text())["deploy"]["local"]["port"]
+    status, ready = wait_for(f"http://127.0.0.1:{port}/ready", 5)
+    assert status == 200, ready
+    assert json.loads(ready)["model"]["version"] == "1", ready
+    tagged = subprocess.run(
+        ["skopeo", "inspect", "--tls-verify=false", f"docker://{registry}/{PROJECT}:champion"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert json.loads(tagged.stdout)["Digest"] == first["digest"]
+
+
 @pytest.fixture(scope="module")
 def kubernetes_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project baked for the kubernetes target (deploy/kubernetes/, params.yaml's deploy: section)."""
