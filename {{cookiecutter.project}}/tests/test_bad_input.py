@@ -128,6 +128,8 @@ PARAMS = {
         "features.drop: drops every feature",
     ),
     "slo-negative": (("p95_ms: 100", "p95_ms: -1"), "loadtest.slo.p95_ms: Input should be greater"),
+    "seed-negative": (("  seed: 42", "  seed: -1"), "prepare.seed: Input should be greater than or equal"),
+    "seed-too-large": (("seed: 0  ", "seed: 4294967296  "), "compare.seed: Input should be less than"),
     "rule-unknown": (
         ("rule: improve", "rule: better"),
         "compare.rule: Input should be 'improve' or 'non_inferior'",
@@ -166,6 +168,24 @@ def test_an_unreadable_params_file_is_one_line(trained, attempt, content, proble
     finally:
         trained.params.write_bytes(original)
     assert problem in line
+
+
+def test_a_store_that_cannot_be_used_leaves_the_registered_model_in_place(
+    trained, attempt, monkeypatch, tmp_path
+):
+    """train fits a new model, then cannot register it (its sqlite store cannot be made under a file): models/
+    still holds the registered model and its run.json, so that evaluate never scores one model on another's
+    run, and the error is one line."""
+    original = trained.params.read_text()
+    trained.params.write_text(original.replace("max_iter: 200", "max_iter: 20", 1))
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{not_a_folder}/mlflow.db")
+    try:
+        said = attempt("train", code=2)
+    finally:
+        trained.params.write_text(original)
+    assert said.startswith(f"error: MLflow store sqlite:///{not_a_folder}/mlflow.db is not usable: "), said
 
 
 # --- data files: `validate --data` reports apart and never overwrites the pipeline's own report ------------

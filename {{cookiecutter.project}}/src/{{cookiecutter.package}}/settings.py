@@ -12,6 +12,9 @@ from .contract import Contract, load_contract
 from .errors import UserError
 from .yamlfile import Strict, parse
 
+Seed = Annotated[int, Field(ge=0, le=2**32 - 1)]
+"""A random seed: what numpy and scikit-learn accept (0 to 2**32 - 1)."""
+
 
 class ValidateSettings(Strict):
     psi_max: float = Field(0.2, gt=0)
@@ -28,7 +31,7 @@ class DriftSettings(Strict):
 
 class PrepareSettings(Strict):
     test_size: float = Field(gt=0, lt=1)
-    seed: int
+    seed: Seed
 
 
 class FeatureSettings(Strict):
@@ -63,7 +66,7 @@ ModelSettings = Annotated[
 
 
 class TrainSettings(Strict):
-    seed: int
+    seed: Seed
     model: ModelSettings
 
 
@@ -121,7 +124,7 @@ class LoadtestSettings(Strict):
 class CompareSettings(Strict):
     resamples: int = Field(1000, ge=100)
     confidence: float = Field(0.95, gt=0.5, lt=1)
-    seed: int = 0
+    seed: Seed = 0
     rule: Literal["improve", "non_inferior"] = "improve"
     min_delta: float = Field(0.002, ge=0)
     non_inferiority_margin: float = Field(0.005, ge=0)

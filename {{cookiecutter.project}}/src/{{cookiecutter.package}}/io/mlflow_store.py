@@ -119,7 +119,9 @@ def connect(paths: Paths) -> str:
         if experiment is not None:
             return experiment.experiment_id
         return mlflow.create_experiment(MODEL_NAME)
-    except (MlflowException, SQLAlchemyError) as error:
+    except (MlflowException, SQLAlchemyError, OSError, ValueError, ImportError) as error:
+        # OSError: a sqlite file that cannot be made; ValueError: a malformed URI; ImportError: no driver for
+        # the URI's database (psycopg, pymysql): each a setting to fix, in one line.
         raise UserError(f"MLflow store {redact(uri)} is not usable: {first_line(error)}") from None
 
 

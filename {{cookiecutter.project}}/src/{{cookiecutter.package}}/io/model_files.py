@@ -7,6 +7,8 @@ is all the model-tests and loadtest stages need, and they should not pay seconds
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,6 +65,15 @@ def model_arguments(model: Pipeline, example: pd.DataFrame) -> dict:
 
 def save(model: Pipeline, example: pd.DataFrame, folder: Path) -> None:
     """Save an MLflow model folder, replacing any previous one only once the new one is complete."""
+    with saving(model, example, folder):
+        pass
+
+
+@contextmanager
+def saving(model: Pipeline, example: pd.DataFrame, folder: Path) -> Iterator[None]:
+    """Save an MLflow model folder beside folder; it replaces folder when the block ends without an error, and
+    is removed otherwise (train registers the model in the block): folder never holds a half-saved model, nor
+    one that the block failed to record."""
     import mlflow.sklearn
 
     from . import mlflow_store  # noqa: F401  (MLflow's settings and log filters before any MLflow call)
@@ -72,6 +83,11 @@ def save(model: Pipeline, example: pd.DataFrame, folder: Path) -> None:
     for leftover in (staging, previous):
         _remove(leftover)
     mlflow.sklearn.save_model(model, staging, **model_arguments(model, example))
+    try:
+        yield
+    except BaseException:
+        _remove(staging)
+        raise
     if folder.exists():
         folder.rename(previous)
     staging.rename(folder)

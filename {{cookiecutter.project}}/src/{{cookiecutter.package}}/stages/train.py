@@ -50,7 +50,6 @@ def run(paths: Paths) -> None:
     # The model takes whole records (every contract column but the label) and picks its features
     # itself, so its signature is the contract's: models with different feature sets stay comparable.
     example = train[contract.input_columns()].dropna().head(5)
-    model_files.save(model, example, paths.model)
     tags = {
         "data_version": data_version(paths.raw_data),
         "data_path": paths.shown(paths.raw_data),
@@ -60,7 +59,11 @@ def run(paths: Paths) -> None:
         "model_kind": settings.train.model.kind,
     }
     reference = {"data": paths.shown(paths.train_split), **profile(train, contract)}
-    trained = tracking.log_training(paths, model, example, flat_params(settings), metrics, tags, reference)
+    # models/model becomes the new model only once the store registered it: a store that fails leaves the
+    # registered model and its run.json (evaluate would log one model's scores on another's run).
+    params = flat_params(settings)
+    with model_files.saving(model, example, paths.model):
+        trained = tracking.log_training(paths, model, example, params, metrics, tags, reference)
     trained.write(paths.trained)
     print(
         f"train: {settings.train.model.kind} on {len(train)} rows in {seconds:.1f}s; "
