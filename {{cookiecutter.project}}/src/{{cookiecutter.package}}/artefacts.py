@@ -134,7 +134,7 @@ class Monitoring(Artefact):
     """The prediction log's files read."""
     rows: int
     models: dict[str, int]
-    """Logged records by model version."""
+    """Logged records by model version, all of them (rows: the judged version's)."""
     reference: str
     shifts: tuple[Shift, ...]
     prediction_share: PredictionShare | None

@@ -16,9 +16,11 @@ from {{ cookiecutter.package }}.serving.prediction_log import PredictionLog
 from {{ cookiecutter.package }}.settings import load_settings
 
 
-def log_as_served(paths: Paths, frame: pd.DataFrame, log_path=None, batch: int = 4) -> pd.DataFrame:
-    """Log the champion's predictions on these rows as the service does, in batches; the rows with their
-    request ids and indexes back."""
+def log_as_served(
+    paths: Paths, frame: pd.DataFrame, log_path=None, batch: int = 4, version: str = "1"
+) -> pd.DataFrame:
+    """Log the project model's predictions on these rows as the service does, in batches, as served by model
+    version `version`; the rows with their request ids and indexes back."""
     contract_columns = [c for c in frame.columns if c != "income"]
     pipeline = model_files.load(paths.model).pipeline
     probability = pipeline.predict_proba(frame[contract_columns])[:, 1]
@@ -28,7 +30,7 @@ def log_as_served(paths: Paths, frame: pd.DataFrame, log_path=None, batch: int =
         rows = frame.iloc[start : start + batch]
         records = json.loads(rows[contract_columns].to_json(orient="records"))
         chunk = list(map(float, probability[start : start + batch]))
-        log.record(f"req-{start}", "1", records, chunk, [">50K" if p >= 0.5 else "<=50K" for p in chunk])
+        log.record(f"req-{start}", version, records, chunk, [">50K" if p >= 0.5 else "<=50K" for p in chunk])
         ids += [f"req-{start}"] * len(rows)
         indexes += list(range(len(rows)))
     log.close()
@@ -37,9 +39,9 @@ def log_as_served(paths: Paths, frame: pd.DataFrame, log_path=None, batch: int =
 
 @pytest.fixture(scope="session")
 def log_predictions() -> Callable[..., pd.DataFrame]:
-    """log_predictions(paths, frame, log_path=None, batch=4): the project model's predictions on frame's rows
-    logged as the service logs them (default: serve.prediction_log's default path); the rows with their
-    request ids and indexes back."""
+    """log_predictions(paths, frame, log_path=None, batch=4, version="1"): the project model's predictions on
+    frame's rows logged as the service logs them (default: serve.prediction_log's default path); the rows with
+    their request ids and indexes back."""
     return log_as_served
 
 

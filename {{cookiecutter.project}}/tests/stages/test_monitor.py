@@ -61,6 +61,17 @@ def test_skewed_inputs_and_poor_live_quality_exit_1_naming_them(champion, raw, l
     assert report.quality.roc_auc < 0.5
 
 
+def test_only_the_champions_records_are_judged(champion, raw, log_predictions, capsys):
+    """The log also holds what another version served (here: version 2, old people only, a candidate or the
+    version before): counted by version in the report, left out of the verdict on the champion (version 1)."""
+    log_predictions(champion, raw.sample(n=300, random_state=3))
+    log_predictions(champion, raw[raw["age"] >= 50].sample(n=400, random_state=1), version="2")
+
+    assert main(["monitor"]) == 0, capsys.readouterr().out
+    report = Monitoring.read(champion.monitoring)
+    assert (report.ok, report.rows, report.models) == (True, 300, {"1": 300, "2": 400})
+
+
 def test_no_log_too_few_records_or_bad_labels_are_one_line_errors(champion, raw, log_predictions, capsys):
     champion.monitoring.parent.mkdir(parents=True, exist_ok=True)
     champion.monitoring.write_text("an earlier run's verdict")  # must not outlive a failed run
@@ -68,7 +79,8 @@ def test_no_log_too_few_records_or_bad_labels_are_one_line_errors(champion, raw,
     assert capsys.readouterr().err.startswith("error: ")
     log_predictions(champion, raw.head(20))
     assert main(["monitor"]) == 2
-    assert "20 logged records; a verdict needs 200 (monitor.min_rows)" in capsys.readouterr().err
+    too_few = "20 logged records served by version 1; a verdict needs 200 (monitor.min_rows)"
+    assert too_few in capsys.readouterr().err
 
     served = log_predictions(champion, raw.head(300), champion.root / "more.jsonl")
     labels = champion.root / "labels.csv"

@@ -3,9 +3,10 @@
 Training/serving skew per input column (PSI and missing rates, as `validate` and `drift` measure them),
 the share of positive predictions against training's positive rate, and, with delayed labels
 (`--labels FILE`: a CSV with request_id, optional index, and the label column, joined on the log's
-request ids), live ROC AUC overall and per slice. Limits: `monitor:` in params.yaml. Writes
-reports/monitor.json; exit 0 when all hold, 1 past a limit (a scheduled run can then retrain), 2 for
-usage errors (no log, too few records, an unreadable labels file).
+request ids), live ROC AUC overall and per slice. Only the records the champion served are judged: the log
+also holds what earlier versions and a candidate served (reports/monitor.json counts them all by version).
+Limits: `monitor:` in params.yaml. Writes reports/monitor.json; exit 0 when all hold, 1 past a limit (a
+scheduled run can then retrain), 2 for usage errors (no log, too few records, an unreadable labels file).
 """
 
 from __future__ import annotations
@@ -149,12 +150,14 @@ def default_log(paths: Paths, settings: Settings) -> Path:
 def run(paths: Paths, log: Path | None = None, labels: Path | None = None) -> Monitoring:
     settings, contract = load_checked(paths)
     paths.monitoring.unlink(missing_ok=True)  # a failed run leaves no earlier verdict behind
-    _, reference, source = registry.champion_reference(paths)
-    if reference is None:
+    champion, reference, source = registry.champion_reference(paths)
+    if champion is None or reference is None:
         raise UserError(
             "no champion with a training profile to compare with; run the pipeline on the default branch"
         )
-    report = assess(settings, contract, log or default_log(paths, settings), reference, source or "", labels)
+    # The champion's records only: the log also holds what earlier versions and a candidate served.
+    log = log or default_log(paths, settings)
+    report = assess(settings, contract, log, reference, source or "", labels, version=champion.version)
     report.write(paths.monitoring)
     where = paths.shown(paths.monitoring)
     if report.skipped:
@@ -185,6 +188,7 @@ def assess(
     limits = settings.monitor
     read = read_log(path)
     logged = read.records
+    models = dict(Counter(str(entry.get("model_version")) for entry in logged))
     if version is not None:
         logged = [entry for entry in logged if str(entry.get("model_version")) == version]
     if len(logged) < limits.min_rows:
@@ -228,7 +232,7 @@ def assess(
         log=tuple(sorted({entry["file"] for entry in logged})),
         rows=len(logged),
         skipped=read.skipped,
-        models=dict(Counter(str(entry.get("model_version")) for entry in logged)),
+        models=models,
         reference=source,
         shifts=tuple(found),
         prediction_share=share,
