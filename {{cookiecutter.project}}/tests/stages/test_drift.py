@@ -26,7 +26,13 @@ def export(paths: Paths, name: str, change) -> Path:
 
 
 def fewer_young_people(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame[(frame["age"].astype(int) >= 30) | (frame.index % 5 == 0)]
+    """Drift a scheduled run retrains on: age's PSI past drift.psi_max (0.1), within validate's (0.2)."""
+    return frame[(frame["age"].astype(int) >= 30) | (frame.index % 5 < 2)]
+
+
+def swapped_sexes(frame: pd.DataFrame) -> pd.DataFrame:
+    """A corrupted export: every row's sex the other one."""
+    return frame.assign(sex=frame["sex"].map({"Male": "Female", "Female": "Male"}))
 
 
 def negative_ages(frame: pd.DataFrame) -> pd.DataFrame:
@@ -80,10 +86,33 @@ def test_no_champion_retrains_the_same_data_does_not_and_drifted_data_does(repro
     moved = DriftCheck.read(paths.drift)
     assert moved.retrain
     assert moved.reasons[0].startswith("age: psi "), moved.reasons
+    [age] = [shift for shift in moved.shifts if (shift.column, shift.statistic) == ("age", "psi")]
+    assert 0.1 < age.value <= 0.2, "drift to retrain on: past drift.psi_max, within validate.psi_max"
     assert moved.refreshed == f"data: refreshed by `cp {source} data/raw/adult.csv`"
     rows = len(pd.read_csv(source))
     assert moved.rows == rows
     assert json.loads(paths.reference.read_text())["rows"] == rows, "the next model's reference: the new data"
+
+
+def test_a_shift_past_validates_limits_stops_the_run_and_retrains_nothing(reproduced, copy_of, capsys):
+    """A corrupted export (the sexes swapped) looks like drift. Past validate's limits, which stop a push with
+    that data, it stops the scheduled run too: exit 1 and one line, nothing decided, recorded or pushed."""
+    paths = copy_of(reproduced)
+    registry.promote(paths, "1")
+    committed = paths.reference.read_text()
+    source = export(paths, "swapped.csv", swapped_sexes)
+    refresh_with(paths, f"cp {source} data/raw/adult.csv")
+    capsys.readouterr()
+
+    assert main(["drift"]) == 1
+
+    error = capsys.readouterr().err
+    assert error.startswith("error: drift: sex: psi "), error
+    assert "against champion version 1's training data" in error
+    assert "past validate's limits, which stop a push with this data, so nothing is retrained" in error
+    assert len(error.splitlines()) == 1
+    assert not paths.drift.exists()
+    assert paths.reference.read_text() == committed
 
 
 def test_served_data_past_the_monitor_limits_retrains_once_the_training_data_changed(
