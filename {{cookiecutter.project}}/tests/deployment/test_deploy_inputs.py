@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 import pytest
 
 from {{ cookiecutter.package }}.artefacts import Deployment
 from {{ cookiecutter.package }}.cli import main
+from {{ cookiecutter.package }}.deployment import image
+from {{ cookiecutter.package }}.io.registry import EXPORTED
 from {{ cookiecutter.package }}.serving.process import HOST, free_port
 
 pytestmark = pytest.mark.xdist_group("first-champion")  # their `registry` copies it: made once
@@ -50,6 +53,29 @@ def test_a_kept_model_is_not_deployed(registry, capsys):
     assert capsys.readouterr().out == "deploy: nothing to deploy: compare decided keep for version 2\n"
     assert Deployment.read(registry.paths.deploy_report).outcome == "skipped"
     assert not registry.paths.deployment().exists()
+
+
+def test_the_image_takes_a_registry_copy_and_leaves_the_model_trained_here(registry):
+    """The image of the champion (version 1) while models/ holds version 2, trained since: the image's models/
+    comes from a registry copy (models/.image), and models/ keeps version 2 and its run.json (deploy used to
+    replace them with the copy, failed or not)."""
+    assert registry.train("strong") == "2"
+    models = registry.paths.models
+
+    def trained_here() -> dict[Path, bytes]:
+        found = [*registry.paths.model.rglob("*"), registry.paths.trained]
+        return {path: path.read_bytes() for path in found if path.is_file()}
+
+    before = trained_here()
+
+    folder = image.models_for_image(registry.paths, "1")
+
+    assert folder == models / ".image"
+    assert (folder / "model" / EXPORTED).read_text() == "1"
+    assert (folder / "model" / "MLmodel").is_file()
+    assert trained_here() == before
+    assert image.models_for_image(registry.paths, "2") == models  # the version trained here: models/ itself
+    assert not folder.exists()  # no copy left from before
 
 
 def test_a_port_taken_by_another_program_is_refused(registry, capsys, deploy_settings):

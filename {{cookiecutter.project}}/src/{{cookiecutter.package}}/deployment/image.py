@@ -55,43 +55,49 @@ def tls(tool: str) -> list[str]:
     return ["--tls-verify=false"] if insecure else []
 
 
-def model_for_image(paths: Paths, version: str) -> None:
-    """models/model as the version to deploy: the one trained here, else a copy from the registry (a CI
-    deploy job gets the store, not the training outputs); the Dockerfile bakes models/ in."""
+def models_for_image(paths: Paths, version: str) -> Path:
+    """The folder the image's models/ is copied from: models/ when its model is the version to deploy (trained
+    here), else models/.image/ with a copy from the registry (a CI deploy job gets the store, not the training
+    outputs). models/ itself is left as it is: a model trained here since the champion stays."""
+    image = paths.models / ".image"
+    shutil.rmtree(image, ignore_errors=True)  # what a deploy that was killed mid-build left
     if (
         paths.model.is_dir()
         and paths.trained.is_file()
         and TrainedModel.read(paths.trained).version == version
     ):
-        return
+        return paths.models
     try:
-        exported = registry_access.export(paths, version, paths.models / ".export")
+        exported = registry_access.export(paths, version, image)
     except RegistryError as error:
         raise DeployError(str(error)) from None
-    shutil.rmtree(paths.model, ignore_errors=True)
-    paths.trained.unlink(missing_ok=True)
-    exported.rename(paths.model)
-    shutil.rmtree(paths.models / ".export", ignore_errors=True)
+    exported.rename(image / "model")
+    return image
 
 
 def build_and_push(paths: Paths, config: DeploySettings, version: str, say: Say) -> dict[str, str]:
     """Build and push the image of this model version; {"image": reference, "digest": sha256:...}."""
     tool, place = builder(), registry(config)
-    model_for_image(paths, version)
-    commit = (git_commit(paths.root) or "unknown").removesuffix("-dirty")[:12]
-    reference = f"{place}/{config.image.repository}:{commit}-v{version}"
-    if user := os.environ.get("DEPLOY_REGISTRY_USER"):
-        login = [tool, "login", *tls(tool), "--username", user, "--password-stdin", place.split("/")[0]]
-        run(login, f"logging in to {place}", stdin=os.environ.get("DEPLOY_REGISTRY_PASSWORD", ""))
-    command = [tool, "build", "--tag", reference, "--file", str(paths.root / "Dockerfile")]
-    if Path(tool).name == "podman":
-        command += ["--format", "docker"]  # keeps HEALTHCHECK, which the OCI format has no field for
-    if config.image.base:
-        command += ["--build-arg", f"PYTHON_IMAGE={config.image.base}"]
-    if bundle := os.environ.get("DEPLOY_CA_BUNDLE"):
-        command += ["--secret", f"id=ca,src={bundle}"]
-    say(f"building {reference}")
-    run([*command, str(paths.root)], f"{Path(tool).name} build")
+    models = models_for_image(paths, version)
+    try:
+        commit = (git_commit(paths.root) or "unknown").removesuffix("-dirty")[:12]
+        reference = f"{place}/{config.image.repository}:{commit}-v{version}"
+        if user := os.environ.get("DEPLOY_REGISTRY_USER"):
+            login = [tool, "login", *tls(tool), "--username", user, "--password-stdin", place.split("/")[0]]
+            run(login, f"logging in to {place}", stdin=os.environ.get("DEPLOY_REGISTRY_PASSWORD", ""))
+        command = [tool, "build", "--tag", reference, "--file", str(paths.root / "Dockerfile")]
+        command += ["--build-arg", f"MODELS={models.relative_to(paths.root)}"]
+        if Path(tool).name == "podman":
+            command += ["--format", "docker"]  # keeps HEALTHCHECK, which the OCI format has no field for
+        if config.image.base:
+            command += ["--build-arg", f"PYTHON_IMAGE={config.image.base}"]
+        if bundle := os.environ.get("DEPLOY_CA_BUNDLE"):
+            command += ["--secret", f"id=ca,src={bundle}"]
+        say(f"building {reference}")
+        run([*command, str(paths.root)], f"{Path(tool).name} build")
+    finally:
+        if models != paths.models:
+            shutil.rmtree(models, ignore_errors=True)
     say(f"pushing {reference}")
     digest = push(tool, reference)
     return {"image": reference, "digest": digest}
