@@ -188,6 +188,18 @@ def test_a_store_that_cannot_be_used_leaves_the_registered_model_in_place(
     assert said.startswith(f"error: MLflow store sqlite:///{not_a_folder}/mlflow.db is not usable: "), said
 
 
+@pytest.mark.parametrize("content", ['{"rows": 3000, "columns": {"age": {"mi', "[]"], ids=["cut-off", "list"])
+def test_a_damaged_reference_profile_is_one_line_and_the_data_docs_stay(trained, attempt, content):
+    original = trained.reference.read_bytes()
+    trained.reference.write_text(content)
+    try:
+        said = attempt("validate", code=2)
+    finally:
+        trained.reference.write_bytes(original)
+    assert said.startswith(f"error: {trained.reference}: not a data profile ("), said
+    assert "write it again with `{{ cookiecutter.project }} profile`" in said
+
+
 # --- data files: `validate --data` reports apart and never overwrites the pipeline's own report ------------
 
 

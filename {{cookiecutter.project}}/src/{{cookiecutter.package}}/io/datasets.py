@@ -1,8 +1,9 @@
-"""Read the raw CSV as the contract describes it; read and write the prepared splits."""
+"""Read the raw CSV as the contract describes it; read and write the prepared splits; read a data profile."""
 
 from __future__ import annotations
 
 import codecs
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..config import PROJECT
 from ..contract import Contract
 from ..errors import DataError, UserError
 from .files import write_atomic
@@ -136,3 +138,16 @@ def typed(frame: pd.DataFrame, contract: Contract) -> pd.DataFrame:
         if column.is_numeric and name in converted:
             converted[name] = pd.to_numeric(converted[name].str.strip())
     return converted
+
+
+def read_profile(path: Path) -> dict:
+    """A data profile (data/reference.json, as `profile` writes it); a one-line error when it is damaged."""
+    again = f"write it again with `{PROJECT} profile`"
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise UserError(f"{path}: not a data profile ({error}); {again}") from None
+    columns = found.get("columns") if isinstance(found, dict) else None
+    if not isinstance(columns, dict) or not all(isinstance(entry, dict) for entry in columns.values()):
+        raise UserError(f"{path}: not a data profile (no columns); {again}")
+    return found

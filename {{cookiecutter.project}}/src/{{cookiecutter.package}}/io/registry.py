@@ -7,7 +7,6 @@ tracking server (MLFLOW_TRACKING_URI).
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import tempfile
@@ -21,6 +20,7 @@ from ..artefacts import TrainedModel
 from ..config import MODEL_NAME, Paths
 from ..errors import RegistryError, UserError
 from . import mlflow_store, model_files
+from .datasets import read_profile
 
 CHAMPION = "champion"
 PREVIOUS = "previous"
@@ -157,7 +157,7 @@ def champion_reference(paths: Paths) -> tuple[Version | None, dict | None, str |
             f"champion version {found.version}'s training data (MLflow run {found.run_id})",
         )
     if paths.reference.is_file():
-        logged = json.loads(paths.reference.read_text(encoding="utf-8"))
+        logged = read_profile(paths.reference)
         return (
             found,
             logged,

@@ -17,9 +17,8 @@ from ..core.drift import shifts
 from ..core.validation_messages import describe, describe_shift
 from ..errors import DataError
 from ..io import remote
-from ..io.datasets import read_text, typed
+from ..io.datasets import read_profile, read_text, typed
 from ..io.expectations import Validator, schema_expectations, value_expectations
-from ..io.files import read_json
 from ..io.validated import inputs
 from ..settings import load_checked
 
@@ -49,6 +48,7 @@ def check(paths: Paths, data: Path | None = None, skew: bool = True) -> None:
     source = data or paths.raw_data
     report, docs = (paths.validation, paths.data_docs) if data is None else paths.checked(data)
     frame = read_text(source)
+    reference = read_profile(paths.reference) if skew and paths.reference.is_file() else None
 
     shutil.rmtree(docs, ignore_errors=True)  # Data Docs show the last validation only
     validator = Validator(docs)
@@ -62,8 +62,7 @@ def check(paths: Paths, data: Path | None = None, skew: bool = True) -> None:
             notes.append(
                 "value skew not checked here: drift measures it against the champion's training data"
             )
-        elif paths.reference.is_file():
-            reference = read_json(paths.reference)
+        elif reference is not None:
             limits = settings.validate_
             found_shifts = shifts(reference, values, contract, limits.psi_max, limits.missing_increase_max)
         else:
