@@ -72,6 +72,17 @@ def test_only_the_champions_records_are_judged(champion, raw, log_predictions, c
     assert (report.ok, report.rows, report.models) == (True, 300, {"1": 300, "2": 400})
 
 
+def test_a_category_sent_empty_is_missing_as_the_service_reads_it(champion, raw, log_predictions, capsys):
+    """The service reads "" as a missing value, so monitor does too: as a category of its own, the missing
+    workclass, occupation and native_country sent as "" would be skew (and hide a rise of missing values)."""
+    empty = {column: "" for column in ("workclass", "occupation", "native_country")}
+    log_predictions(champion, raw.sample(n=800, random_state=7).fillna(empty))
+
+    assert main(["monitor"]) == 0, capsys.readouterr().out
+    shifts = Monitoring.read(champion.monitoring).shifts
+    assert max(shift.value for shift in shifts if shift.column == "workclass") < 0.05
+
+
 def test_no_log_too_few_records_or_bad_labels_are_one_line_errors(champion, raw, log_predictions, capsys):
     champion.monitoring.parent.mkdir(parents=True, exist_ok=True)
     champion.monitoring.write_text("an earlier run's verdict")  # must not outlive a failed run

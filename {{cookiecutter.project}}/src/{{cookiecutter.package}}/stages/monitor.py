@@ -197,7 +197,9 @@ def assess(
             f"{path}: {len(logged)} logged records{served_by}; a verdict needs {limits.min_rows} "
             "(monitor.min_rows)"
         )
-    inputs = pd.DataFrame([entry["inputs"] for entry in logged])
+    # "" is a missing value to the service (as in the raw data): a category of its own here, it would look
+    # like skew, and hide a rise of missing values.
+    inputs = pd.DataFrame([entry["inputs"] for entry in logged]).replace({"": None})
     found = shifts(reference, inputs, contract, limits.psi_max, limits.missing_increase_max)
     positive, negative = contract.label.positive, contract.label.negative
     served = round(sum(entry["label"] == positive for entry in logged) / len(logged), 6)
