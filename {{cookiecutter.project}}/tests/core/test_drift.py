@@ -49,6 +49,13 @@ def test_retraining_is_decided_by_the_champion_its_age_and_the_drifted_columns()
     assert decide("3", 2.0, [calm, drifted], 30) == Retraining(True, ("age: psi 0.310 > 0.1",))
     stale = decide("3", 45.5, [calm], 30)
     assert stale == Retraining(True, ("champion version 3 is 45.5 days old (max 30)",))
+    stale_on_its_data = decide("3", 45.5, [calm], 30, data_changed=False)
+    assert not stale_on_its_data.retrain  # the same model again, which compare keeps, every scheduled run
+    assert stale_on_its_data.reasons[1:] == (
+        "champion version 3 is 45.5 days old (max 30)",
+        "version 3 is past max_age_days, but the data is what version 3 was trained on: refresh the training "
+        "data (drift.refresh)",
+    )
     unmeasured = decide("3", 2.0, [], 30, measured=False)
     assert unmeasured.retrain
     assert unmeasured.reasons == ("no profile of champion version 3's training data: drift not measured",)

@@ -124,10 +124,11 @@ def decide(
     served: tuple[str, ...] = (),
     data_changed: bool = True,
 ) -> Retraining:
-    """Retrain when there is no champion, when it is older than max_age_days, when a column drifted, when the
-    served data is off (`served`: monitor's problems with it) and the data changed since the champion was
-    trained (on the same data a retrain gives the same model back: then it is a note), or when drift could not
-    be measured (`measured` False: no profile of the champion's training data)."""
+    """Retrain when there is no champion, when a column drifted, when the champion is older than max_age_days
+    or the served data is off (`served`: monitor's problems with it) and the data changed since the champion
+    was trained (on the same data a retrain gives the same model back, which compare keeps: then each is a
+    note), or when drift could not be measured (`measured` False: no profile of the champion's training
+    data)."""
     if champion is None:
         return Retraining(True, ("no champion yet: the first model is trained",))
     if not measured:
@@ -138,7 +139,7 @@ def decide(
     if data_changed:
         reasons += [f"served data: {problem}" for problem in served]
     stale = age_days is not None and age_days > max_age_days
-    if stale:
+    if stale and data_changed:
         reasons.append(f"champion version {champion} is {age_days:.1f} days old (max {max_age_days:g})")
     if reasons:
         return Retraining(True, tuple(reasons))
@@ -151,9 +152,11 @@ def decide(
     )
     age = f"{age_days:.1f} days old" if age_days is not None else "of unknown age"
     notes = (calm, f"champion version {champion} is {age} (max {max_age_days:g})")
+    same_data = (
+        f"the data is what version {champion} was trained on: refresh the training data (drift.refresh)"
+    )
+    if stale:  # and the data did not change
+        notes += (f"version {champion} is past max_age_days, but {same_data}",)
     if served:  # and the data did not change
-        notes += (
-            f"served data is off ({served[0]}), but the data is what version {champion} was trained on: "
-            "refresh the training data (drift.refresh)",
-        )
+        notes += (f"served data is off ({served[0]}), but {same_data}",)
     return Retraining(False, notes)

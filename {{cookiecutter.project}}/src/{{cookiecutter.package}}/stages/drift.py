@@ -4,9 +4,9 @@ The data is refreshed (params.yaml drift.refresh, else `dvc update` of imported 
 checked against the contract, and compared column by column (PSI and missing rates, as `validate` does)
 with the profile of the data the champion was trained on, which its MLflow run logged. Retraining is
 needed when a column drifted past the limits in params.yaml (drift:), when the champion is older than
-drift.max_age_days, when what the deployed local service served with the champion is off (`monitor` on its
-prediction log, when there is one, and only when the data changed: retraining on the same data would give the
-same model), or when there is no champion yet; reports/drift.json says which and why. When it is
+drift.max_age_days or what the deployed local service served with the champion is off (`monitor` on its
+prediction log, when there is one), each only when the data changed (retraining on the same data would give
+the same model), or when there is no champion yet; reports/drift.json says which and why. When it is
 needed, DVC-tracked data is pushed to the DVC remote, and data/reference.json becomes the new data's profile,
 the reference of the model trained next.
 Exit 0 either way ("no retraining needed" is a normal outcome); 1 when the new data breaks the contract, or
