@@ -185,35 +185,60 @@ def test_a_failing_unit_test_stops_the_build_at_test(broken_project: Path, tmp_p
     assert "### ⚪ Model tests\n\nnot run: the pipeline stopped at `test`" in report
 
 
+def credentials_printing_uv(folder: Path) -> dict[str, str]:
+    """PATH with a stand-in uv first, which prints its arguments and the credentials bound for it: the binding
+    is under test, not the stages (they run above)."""
+    folder.mkdir()
+    (folder / "uv").write_text(
+        '#!/bin/sh\necho "uv $* user=$MLFLOW_TRACKING_USERNAME pass=$MLFLOW_TRACKING_PASSWORD'
+        ' registry=$DEPLOY_REGISTRY_USER:$DEPLOY_REGISTRY_PASSWORD token=$REPORT_TOKEN"\n'
+    )
+    (folder / "uv").chmod(0o755 | stat.S_IEXEC)
+    return {"PATH": f"{folder}{os.pathsep}{os.environ['PATH']}"}
+
+
+SECRETS = {
+    "mlflow": {"type": "usernamePassword", "username": "bot", "password": "s3cr3t-value"},
+    "registry": {"type": "usernamePassword", "username": "pusher", "password": "r3gistry-token"},
+    "report": {"type": "string", "secret": "rep0rt-token"},
+}
+CREDENTIAL_IDS = {
+    "MLFLOW_CREDENTIALS_ID": "mlflow",
+    "DEPLOY_REGISTRY_CREDENTIALS_ID": "registry",
+    "REPORT_CREDENTIALS_ID": "report",
+}
+
+
 def test_tracking_credentials_are_bound_only_when_configured_and_never_shown(ci_project: Path, tmp_path: Path):
     checkout = clone(ci_project, tmp_path / "ws")
-    # Stand-in for uv: the credential binding is under test here, not the stages (they run above).
-    fake = tmp_path / "bin"
-    fake.mkdir()
-    (fake / "uv").write_text(
-        '#!/bin/sh\necho "uv $* user=$MLFLOW_TRACKING_USERNAME pass=$MLFLOW_TRACKING_PASSWORD'
-        ' registry=$DEPLOY_REGISTRY_USER:$DEPLOY_REGISTRY_PASSWORD"\n'
-    )
-    (fake / "uv").chmod(0o755 | stat.S_IEXEC)
-    env = {
-        **ci_env(),
-        "PATH": f"{fake}{os.pathsep}{os.environ['PATH']}",
-        "MLFLOW_CREDENTIALS_ID": "mlflow",
-        "DEPLOY_REGISTRY_CREDENTIALS_ID": "registry",
-    }
-    secret = {
-        "mlflow": {"type": "usernamePassword", "username": "bot", "password": "s3cr3t-value"},
-        "registry": {"type": "usernamePassword", "username": "pusher", "password": "r3gistry-token"},
-    }
-    run = run_jenkinsfile(checkout / "Jenkinsfile", checkout, branch="main", env=env, credentials=secret)
+    env = {**ci_env(), **credentials_printing_uv(tmp_path / "bin"), **CREDENTIAL_IDS}
+    run = run_jenkinsfile(checkout / "Jenkinsfile", checkout, branch="main", env=env, credentials=SECRETS)
     assert run.result == "SUCCESS", run.log[-3000:]
     assert "s3cr3t-value" not in run.log
     assert "r3gistry-token" not in run.log
     assert "repro user=bot pass=**** registry=:" in run.log  # the registry's token: in Deploy only
     assert "compare user=bot pass=**** registry=:" in run.log
     assert "deploy user=bot pass=**** registry=pusher:****" in run.log
+    assert "report user= pass= registry=: token=****" in run.log
     bound = [step["stage"] for step in run.steps_of("withCredentials")]
     assert bound == ["Repro", "Compare", "Promote", "Deploy", "Deploy", None]  # None: the report, in post
+
+
+def test_a_change_request_from_a_fork_gets_no_credentials(ci_project: Path, tmp_path: Path):
+    """Jenkins runs the target branch's Jenkinsfile on a fork's code (src/, uv.lock), which could read what is
+    bound for it: nothing is, and the log says so."""
+    checkout = clone(ci_project, tmp_path / "ws")
+    env = {**ci_env(), **credentials_printing_uv(tmp_path / "bin"), **CREDENTIAL_IDS, "CHANGE_FORK": "someone"}
+    run = run_jenkinsfile(
+        checkout / "Jenkinsfile", checkout, branch="feature", change_id="7", env=env, credentials=SECRETS
+    )
+    assert run.result == "SUCCESS", run.log[-3000:]
+    assert "repro user= pass= registry=: token=" in run.log
+    assert "report user= pass= registry=: token=\n" in run.log + "\n"
+    for credential in ("mlflow", "report"):
+        said = f"credential {credential} not bound: a change request from the fork someone runs the fork's code"
+        assert said in run.log
+    assert all(step["args"]["bindings"] == [] for step in run.steps_of("withCredentials"))
 
 
 def test_jenkinsfiles_lint_clean(ci_project: Path):

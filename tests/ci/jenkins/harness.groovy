@@ -248,6 +248,11 @@ class Steps {
 
     def script(Closure body) { c.callSteps(body) }
 
+    void echo(String message) {
+        c.step('echo', [message: message])
+        c.log(message)
+    }
+
     void sh(String script) {
         Map rec = c.step('sh', [:])
         rec.script = script
