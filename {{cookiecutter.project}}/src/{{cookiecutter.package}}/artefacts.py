@@ -73,6 +73,17 @@ class TrainedModel(Artefact):
     model_uri: str
 
 
+class Reproduction(Artefact):
+    """reports/repro.json: repro ran to its end, and the model and scores it leaves are this run's. Its DVC
+    outputs (models/, reports/evaluation.json, plots) stay as they were when it fails, so the report takes
+    them as this run's only beside this file, which repro removes when it starts (and `pipeline` too)."""
+
+    PRODUCER = "repro"
+    schema_version: Literal[1] = 1
+    version: str
+    run_id: str
+
+
 class ExpectationOutcome(Frozen):
     """One Great Expectations result, in words a person can act on."""
 

@@ -94,6 +94,11 @@ class Paths:
         return self.root / "reports" / "evaluation.json"
 
     @property
+    def reproduced(self) -> Path:
+        """That repro ran to its end (artefacts.Reproduction): its DVC outputs outlive a failed run."""
+        return self.root / "reports" / "repro.json"
+
+    @property
     def plots(self) -> Path:
         return self.root / "reports" / "plots"
 

@@ -8,7 +8,7 @@ import sys
 import mlflow
 import pytest
 
-from {{ cookiecutter.package }}.artefacts import Evaluation, TrainedModel
+from {{ cookiecutter.package }}.artefacts import Evaluation, Reproduction, TrainedModel
 from {{ cookiecutter.package }}.cli import main
 from {{ cookiecutter.package }}.config import MODEL_NAME, Paths
 from {{ cookiecutter.package }}.io import mlflow_store, registry
@@ -35,6 +35,8 @@ def test_repro_trains_evaluates_and_registers_then_skips_when_nothing_changed(
         assert (reproduced.plots / plot).stat().st_size > 0
     assert (reproduced.model / "MLmodel").is_file()
     assert TrainedModel.read(reproduced.trained).version == evaluation.model.version == "1"
+    trained = TrainedModel.read(reproduced.trained)
+    assert Reproduction.read(reproduced.reproduced) == Reproduction(version="1", run_id=trained.run_id)
 
     client = store(reproduced)
     version = client.get_model_version(MODEL_NAME, "1")
@@ -97,6 +99,12 @@ def test_bad_data_stops_the_pipeline_at_validation_and_changes_nothing(reproduce
     assert "Running stage 'prepare'" not in out.out
     assert {path: path.read_bytes() for path in before} == before
     assert len(store(project).search_model_versions(f"name='{MODEL_NAME}'")) == 1
+    # DVC keeps the last good model and scores; they are not this run's: the report does not show them as such
+    assert not project.reproduced.exists()
+    assert main(["report"]) == 0
+    report = project.report_markdown.read_text(encoding="utf-8")
+    assert report.startswith("## ❌"), report.splitlines()[0]
+    assert "| ⚪ `repro` | not run: " in report, report
 
 
 @pytest.mark.xdist_group("reproduced")

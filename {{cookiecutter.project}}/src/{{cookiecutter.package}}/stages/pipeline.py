@@ -89,14 +89,15 @@ def plan(paths: Paths, order: tuple[str, ...] = ORDER) -> list[dict[str, object]
 
 
 def earlier_results(paths: Paths) -> tuple[Path, ...]:
-    """What the stages leave in reports/ for the report, but repro's: DVC keeps those while the model they
-    describe is current. reports/validation.json is a DVC output too, but validate writes it again first in
+    """What the stages leave in reports/ for the report, but repro's DVC outputs: DVC keeps those while the
+    model they describe is current (repro's marker, reports/repro.json, goes: the report takes them as this
+    run's only beside it). reports/validation.json is a DVC output too, but validate writes it again first in
     every run (the same bytes for the same data: repro then skips). A test checks this list against the
     stages' outputs."""
     return (
         paths.drift, paths.validation, paths.data_docs, paths.junit / "unit.xml", paths.junit / "model.xml",
-        paths.loadtest, paths.loadtest_reports, paths.comparison, paths.comparison_markdown, paths.promotion,
-        paths.deploy_report, paths.report_markdown, paths.report_html,
+        paths.reproduced, paths.loadtest, paths.loadtest_reports, paths.comparison, paths.comparison_markdown,
+        paths.promotion, paths.deploy_report, paths.report_markdown, paths.report_html,
     )  # fmt: skip
 
 

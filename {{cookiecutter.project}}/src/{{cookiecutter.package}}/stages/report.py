@@ -23,6 +23,7 @@ from ..artefacts import (
     Evaluation,
     LoadTest,
     Promotion,
+    Reproduction,
     Validation,
 )
 from ..config import DEFAULT_BRANCH, PROJECT, Paths
@@ -82,13 +83,16 @@ def skipped(paths: Paths, drift: DriftCheck | None) -> dict[str, str]:
 
 
 def results(paths: Paths) -> Results:
-    """What the stages left in reports/ (and models/): missing files are parts that did not run."""
+    """What the stages left in reports/ (and models/): missing files are parts that did not run. repro's
+    scores and curves count only beside reports/repro.json: DVC keeps them from an earlier run when repro
+    fails."""
     drift = _read(DriftCheck, paths.drift)
+    reproduced = _read(Reproduction, paths.reproduced) is not None
     return Results(
         drift=drift,
         validation=_read(Validation, paths.validation),
         unit_tests=_junit(paths.junit / "unit.xml"),
-        evaluation=_read(Evaluation, paths.evaluation),
+        evaluation=_read(Evaluation, paths.evaluation) if reproduced else None,
         model_tests=_junit(paths.junit / "model.xml"),
         loadtest=_read(LoadTest, paths.loadtest),
         comparison=_read(Comparison, paths.comparison),
@@ -102,7 +106,9 @@ def results(paths: Paths) -> Results:
                 "recall",
                 "precision",
             ),
-        ),
+        )
+        if reproduced
+        else (),
         skipped=skipped(paths, drift),
     )
 

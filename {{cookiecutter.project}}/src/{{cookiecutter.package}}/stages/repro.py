@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..artefacts import Evaluation, TrainedModel
+from ..artefacts import Evaluation, Reproduction, TrainedModel
 from ..config import Paths
 from ..errors import UserError
 from ..io import mlflow_store, registry, remote, validated
@@ -21,10 +21,12 @@ READS = ("validate",)
 
 
 def outputs(paths: Paths) -> list[Path]:
-    return [paths.models, paths.prepared, paths.evaluation, paths.plots, paths.dvc_lock, paths.mlruns]
+    kept_by_dvc = [paths.models, paths.prepared, paths.evaluation, paths.plots, paths.dvc_lock, paths.mlruns]
+    return [*kept_by_dvc, paths.reproduced]
 
 
 def run(paths: Paths) -> None:
+    paths.reproduced.unlink(missing_ok=True)  # written again at the end: until then, no result of this run
     load_checked(paths)
     if not (paths.root / ".dvc").is_dir():
         raise UserError(f"{paths.root}: not a DVC repository (no .dvc/); run `make setup`")
@@ -43,6 +45,7 @@ def run(paths: Paths) -> None:
         run_module("dvc", "repro", "--force", "--downstream", "train", cwd=paths.root)  # train, then evaluate
         trained = TrainedModel.read(paths.trained)
     evaluation = Evaluation.read(paths.evaluation)
+    Reproduction(version=trained.version, run_id=trained.run_id).write(paths.reproduced)
     primary = f"{evaluation.primary_metric} {evaluation.primary:.4f}"
     print(f"repro: done. {primary} on {evaluation.rows} test rows")
     print(f"  scores:  {paths.shown(paths.evaluation)}, plots: {paths.shown(paths.plots)}/ (dvc plots show)")
