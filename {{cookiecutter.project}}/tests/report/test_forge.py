@@ -155,6 +155,21 @@ def test_rate_limits_wait_for_retry_after_then_post(forge, side):
     assert len(forge.bodies(name, author)) == 1
 
 
+def test_githubs_403_for_a_rate_limit_waits_like_a_429(forge, side):
+    thread, name, author = side
+    forge.fail("POST", ".*/(comments|notes)", 403, headers={"Retry-After": "2"})  # a secondary rate limit
+    waits: list[float] = []
+
+    upsert(thread, "report", MARKER, waits.append)
+
+    assert waits == [2.0]
+    assert len(forge.bodies(name, author)) == 1
+    spent = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "99999999999"}  # a reset too far to wait for
+    forge.fail("GET", ".*/(comments|notes)", 403, count=3, headers=spent)
+    with pytest.raises(posting.ForgeError, match=r"403 Forbidden .*; rate limited$"):
+        upsert(thread, "report", MARKER, waits.append)
+
+
 def test_server_errors_are_retried_and_then_reported(forge, side):
     thread, name, _ = side
     forge.fail("POST", ".*/(comments|notes)", 502, count=5)
@@ -216,6 +231,12 @@ def test_a_bad_api_url_or_an_answer_that_is_not_json_is_one_line(forge, side):
         upsert(replace(thread, api="forge.example/api"), "report", MARKER, no_sleep)
     forge.fail("GET", ".*/(comments|notes)", 200, body="<html>sign in</html>")
     with pytest.raises(posting.ForgeError, match=r"^GET /api/v\d/.*: Expecting value"):
+        upsert(thread, "report", MARKER, no_sleep)
+    forge.fail("GET", ".*/(pulls|merge_requests)/7", 200, body="")  # a proxy's empty answer
+    with pytest.raises(posting.ForgeError, match=r"^GET /api/v\d/.*/7: the answer is not a JSON object$"):
+        upsert(thread, "report", MARKER, no_sleep)
+    forge.fail("GET", ".*/(comments|notes)", 200, body='{"message": "not a list"}')
+    with pytest.raises(posting.ForgeError, match=r"^GET /api/v\d/.*: the answer is not a list of objects$"):
         upsert(thread, "report", MARKER, no_sleep)
 
 

@@ -169,15 +169,11 @@ class Api:
                     return (json.loads(text) if text.strip() else None), dict(response.headers)
             except urllib.error.HTTPError as error:
                 answer = _answer(error)
-                wait = (
-                    _retry_after(error)
-                    if error.code == 429
-                    else (2.0 * attempt if error.code >= 500 else None)
-                )
+                limited = _rate_limited(error)
+                wait = _retry_after(error) if limited else (2.0 * attempt if error.code >= 500 else None)
                 if wait is None or attempt == ATTEMPTS:
-                    raise ForgeError(
-                        f"{shown}: {error.code} {error.reason}{answer}{_hint(error.code)}"
-                    ) from None
+                    hint = _hint(429 if limited else error.code)
+                    raise ForgeError(f"{shown}: {error.code} {error.reason}{answer}{hint}") from None
                 self.sleep(wait)
             except (urllib.error.URLError, TimeoutError, OSError, http.client.HTTPException) as error:
                 reason = getattr(error, "reason", error)
@@ -188,14 +184,24 @@ class Api:
                 raise ForgeError(f"{shown}: {error}") from None
         raise AssertionError("unreachable")
 
-    def pages(self, url: str) -> list[Any]:
-        """Every item of a paginated list, following the Link header's rel="next"."""
-        items: list[Any] = []
+    def record(self, method: str, url: str, body: dict | None = None) -> dict[str, Any]:
+        """call() for an answer that must be a JSON object (a pull request, a user, a comment)."""
+        found, _ = self.call(method, url, body)
+        if not isinstance(found, dict):
+            raise ForgeError(f"{method} {urllib.parse.urlsplit(url).path}: the answer is not a JSON object")
+        return found
+
+    def pages(self, url: str) -> list[dict[str, Any]]:
+        """Every item of a paginated list of JSON objects, following the Link header's rel="next"."""
+        items: list[dict[str, Any]] = []
         next_url: str | None = url
         for _ in range(1000):  # bounded: a forge that links in a circle stops here
             if next_url is None:
                 return items
             page, headers = self.call("GET", next_url)
+            if page is not None and not (isinstance(page, list) and all(isinstance(i, dict) for i in page)):
+                path = urllib.parse.urlsplit(next_url).path
+                raise ForgeError(f"GET {path}: the answer is not a list of objects")
             items += page or []
             next_url = _next_link(headers.get("Link") or headers.get("link") or "")
         raise ForgeError(f"GET {urllib.parse.urlsplit(url).path}: more than 1000 pages")
@@ -209,10 +215,22 @@ def _answer(error: urllib.error.HTTPError) -> str:
     return f" ({message})" if message else ""
 
 
+def _rate_limited(error: urllib.error.HTTPError) -> bool:
+    """429, or GitHub's 403 for a rate limit: with Retry-After, or no requests remaining."""
+    headers = error.headers
+    limit_403 = headers.get("Retry-After") is not None or headers.get("X-RateLimit-Remaining") == "0"
+    return error.code == 429 or (error.code == 403 and limit_403)
+
+
 def _retry_after(error: urllib.error.HTTPError) -> float | None:
-    value = error.headers.get("Retry-After", "")
+    """Seconds to wait: Retry-After, else until X-RateLimit-Reset (epoch seconds), else 5; None past the most
+    this waits."""
+    headers = error.headers
     try:
-        seconds = float(value)
+        if headers.get("Retry-After") is None and headers.get("X-RateLimit-Reset") is not None:
+            seconds = float(headers["X-RateLimit-Reset"]) - time.time()
+        else:
+            seconds = float(headers.get("Retry-After", ""))
     except ValueError:
         seconds = 5.0
     return max(seconds, 0.0) if seconds <= MAX_RETRY_AFTER_S else None
@@ -263,6 +281,7 @@ def _urls(thread: Thread) -> dict[str, str]:
 
 
 def _comments(thread: Thread, items: list[dict]) -> list[Comment]:
+    items = [item for item in items if "id" in item]  # none of ours: ours are updated by id
     if thread.forge == "github":
         return [
             Comment(item["id"], (item.get("user") or {}).get("login", ""), item.get("body") or "")
@@ -280,20 +299,20 @@ def upsert(thread: Thread, body: str, marker: str, sleep: Sleep = time.sleep) ->
     api = Api(thread, sleep)
     urls = _urls(thread)
     if thread.built:
-        head, _ = api.call("GET", urls["head"])
+        head = api.record("GET", urls["head"])
         current = (head.get("head") or {}).get("sha") if thread.forge == "github" else head.get("sha")
         if current and current != thread.built:
             moved = f"{thread.name} has moved on to {current[:12]}"
             return f"not posted: {moved}; this run built {thread.built[:12]}"
     author = thread.author
     if author is None:
-        user, _ = api.call("GET", urls["user"])
+        user = api.record("GET", urls["user"])
         author = user.get("login") if thread.forge == "github" else user.get("username")
     keep, duplicates = plan(_comments(thread, api.pages(urls["list"])), marker, author or "")
     text = f"{body.rstrip()}\n\n{marker}\n"
     if keep is None:
-        created, _ = api.call("POST", urls["create"], {"body": text})
-        if not isinstance(created, dict) or "id" not in created:
+        created = api.record("POST", urls["create"], {"body": text})
+        if "id" not in created:
             raise ForgeError(
                 f"POST {urllib.parse.urlsplit(urls['create']).path}: the answer names no comment"
             )
