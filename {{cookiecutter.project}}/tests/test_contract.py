@@ -1,5 +1,7 @@
 """The data contract describes the shipped data and derives the model's columns."""
 
+from pathlib import Path
+
 import pytest
 
 from {{ cookiecutter.package }}.contract import load_contract
@@ -42,3 +44,27 @@ def test_label_must_be_a_column(tmp_path):
     )
     with pytest.raises(UserError, match=r"label.column 'y' is not one of the columns"):
         load_contract(path)
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (
+            ('positive: ">50K"', 'positive: ">50k"'),
+            "label.positive '>50k' is not one of income's values ('<=50K', '>50K')",
+        ),
+        (('negative: "<=50K"', 'negative: ">50K"'), "label.positive and label.negative are both '>50K'"),
+        (("integer, min: 17, max: 90}", "integer, min: 90, max: 17}"), "min 90 is above max 17"),
+    ],
+    ids=["positive-typo", "one-class", "range-upside-down"],
+)
+def test_a_contract_mistake_is_one_line_before_anything_trains_on_it(tmp_path, change, problem):
+    shipped = (Path(__file__).resolve().parents[1] / "data" / "contract.yaml").read_text(encoding="utf-8")
+    old, new = change
+    assert old in shipped
+    path = tmp_path / "contract.yaml"
+    path.write_text(shipped.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(UserError) as error:
+        load_contract(path)
+    assert problem in str(error.value)
+    assert "\n" not in str(error.value)

@@ -21,6 +21,12 @@ class Column(Strict):
     max_missing: float = Field(0.0, ge=0, le=1)
     unique: bool = False
 
+    @model_validator(mode="after")
+    def _range_is_ordered(self) -> Column:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min:g} is above max {self.max:g}")
+        return self
+
     @property
     def is_numeric(self) -> bool:
         return self.type in ("integer", "float")
@@ -52,6 +58,13 @@ class Contract(Strict):
         for role, name in (("label.column", self.label.column), ("slice", self.slice)):
             if name not in self.columns:
                 raise ValueError(f"{role} {name!r} is not one of the columns")
+        label, values = self.label, self.columns[self.label.column].values
+        if label.positive == label.negative:
+            raise ValueError(f"label.positive and label.negative are both {label.positive!r}")
+        for role, value in (("positive", label.positive), ("negative", label.negative)):
+            if values is not None and value not in values:  # a typo would make every row the other class
+                listed = ", ".join(map(repr, values))
+                raise ValueError(f"label.{role} {value!r} is not one of {label.column}'s values ({listed})")
         return self
 
     def feature_columns(self, drop: tuple[str, ...] = ()) -> list[str]:
