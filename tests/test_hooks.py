@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,16 @@ def test_command_line_prints_only_the_reason_in_one_line(tmp_path, case):
 )
 def test_an_awkward_name_makes_a_valid_slug(bake: Bake, name, project):
     assert bake(project_name=name).name == project
+
+
+def test_any_unicode_in_the_free_text_answers_makes_valid_toml(bake: Bake):
+    """An emoji, quotes and a backslash in the description and the author's name: pyproject.toml stays valid
+    TOML holding them as typed (tojson wrote an emoji as a surrogate pair, which TOML refuses: uv failed)."""
+    description, author = 'Predicts income 💰 "fast" \\ ok', "José 🎉"
+    project = bake(description=description, author_name=author)
+    metadata = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert metadata["description"] == description
+    assert metadata["authors"][0]["name"] == author
 
 
 def test_replayed_answers_are_checked_by_the_pre_gen_hook(tmp_path, capfd):
