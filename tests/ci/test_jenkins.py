@@ -241,6 +241,32 @@ def test_a_change_request_from_a_fork_gets_no_credentials(ci_project: Path, tmp_
     assert all(step["args"]["bindings"] == [] for step in run.steps_of("withCredentials"))
 
 
+def test_a_failed_setup_reports_nothing_from_the_workspaces_earlier_build(ci_project: Path, tmp_path: Path):
+    """Setup's `uv sync --locked` fails (a pyproject.toml changed without its lock) before `pipeline --clear`:
+    the reused workspace still holds an earlier build's reports/ (and .venv), which must not be reported, posted
+    or archived as this build's."""
+    checkout = clone(ci_project, tmp_path / "ws")
+    (checkout / "reports").mkdir(exist_ok=True)
+    (checkout / "reports" / "report.md").write_text("## ✅ an earlier build's verdict\n", encoding="utf-8")
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "uv").write_text(
+        '#!/bin/sh\nif [ "$1" = sync ]; then echo "error: the lockfile needs to be updated" >&2; exit 2; fi\n'
+        'echo "uv $*"\n'
+    )
+    (fake / "uv").chmod(0o755 | stat.S_IEXEC)
+    env = {**ci_env(), "PATH": f"{fake}{os.pathsep}{os.environ['PATH']}", "REPORT_CREDENTIALS_ID": "report"}
+    run = run_jenkinsfile(
+        checkout / "Jenkinsfile", checkout, branch="feature", change_id="7", env=env, credentials=SECRETS
+    )
+    assert run.result == "FAILURE", run.log[-3000:]
+    assert run.stage_status("Setup") == "failed"
+    assert run.sh_commands() == ["uv sync --locked"]  # no report, nothing after the failure
+    assert "report: not made: Setup failed, and this workspace's reports/ are an earlier build's" in run.log
+    assert run.report["description"] == "Setup failed: no report"
+    assert not run.steps_of("archiveArtifacts")
+
+
 def test_jenkinsfiles_lint_clean(ci_project: Path):
     found = lint_jenkinsfiles([ci_project / "Jenkinsfile", TEMPLATE / "jenkins" / "Jenkinsfile"])
     assert len(found) == 2

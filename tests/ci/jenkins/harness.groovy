@@ -209,13 +209,15 @@ class PostDef {
     def methodMissing(String name, Object args) { Check.invalid('post condition', this, name, args) }
 }
 
-/** `env`: env.NAME reads a variable (and assigning one fails: no such property). */
+/** `env`: env.NAME reads a variable; `env.NAME = value` (in a script block) sets it for the rest of the build. */
 class EnvProxy extends GroovyObjectSupport {
     private final Map<String, String> env
 
     EnvProxy(Map<String, String> env) { this.env = env }
 
     Object getProperty(String name) { this.@env[name] }
+
+    void setProperty(String name, Object value) { this.@env[name] = String.valueOf(value) }
 }
 
 /** currentBuild: what a Jenkinsfile may set on the build (its description); anything else fails. */
