@@ -83,6 +83,16 @@ def test_a_category_sent_empty_is_missing_as_the_service_reads_it(champion, raw,
     assert max(shift.value for shift in shifts if shift.column == "workclass") < 0.05
 
 
+def test_a_line_cut_mid_character_is_left_out_like_any_cut_off_line(champion, raw, log_predictions, capsys):
+    log = champion.root / "logs" / "predictions.jsonl"
+    log_predictions(champion, raw.sample(n=800, random_state=7), log)
+    with log.open("ab") as cut:
+        cut.write('{"request_id": "r-1", "inputs": {"native_country": "Mé'.encode()[:-1] + b"\n")  # half an é
+
+    assert main(["monitor"]) == 0, capsys.readouterr().err
+    assert Monitoring.read(champion.monitoring).skipped == (f"{log}:{len(log.read_bytes().splitlines())}",)
+
+
 def test_no_log_too_few_records_or_bad_labels_are_one_line_errors(champion, raw, log_predictions, capsys):
     champion.monitoring.parent.mkdir(parents=True, exist_ok=True)
     champion.monitoring.write_text("an earlier run's verdict")  # must not outlive a failed run

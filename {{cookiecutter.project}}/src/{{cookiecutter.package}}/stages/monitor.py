@@ -72,12 +72,11 @@ def read_log(path: Path) -> Logged:
     records, unreadable, count = [], [], 0
     for file in found:
         try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
+            data = file.read_bytes()  # decoded line by line: a line cut mid-character spoils only itself
+        except OSError as error:
             raise UserError(f"{file}: cannot be read ({error})") from None
-        written = text.splitlines()
-        if text and not text.endswith("\n"):
-            written.pop()  # a line the service is still writing (or was stopped while writing)
+        # After the last newline: nothing, or a line the service is still writing (or was stopped writing)
+        written = data.split(b"\n")[:-1]
         count += len(written)
         for number, line in enumerate(written, 1):
             entry = _entry(line)
@@ -90,7 +89,7 @@ def read_log(path: Path) -> Logged:
     return Logged(records, tuple(unreadable))
 
 
-def _entry(line: str) -> dict | None:
+def _entry(line: bytes) -> dict | None:
     """A log line's record, or None when it is not one."""
     try:
         entry = orjson.loads(line)
