@@ -100,7 +100,8 @@ def test_pipeline_plan_says_what_each_stage_reads_and_hands_on(project, capsys):
         assert all(not output.startswith("/") for output in entry["outputs"]), entry
     by_stage = {entry["stage"]: entry for entry in plan}
     assert by_stage["repro"]["outputs"] == [
-        "models", "data/prepared", "reports/evaluation.json", "reports/plots", "dvc.lock", "mlruns"
+        "models", "data/prepared", "reports/evaluation.json", "reports/plots", "dvc.lock", "mlruns",
+        "reports/repro.json",
     ]  # fmt: skip
     assert by_stage["promote"]["default_branch_only"] is True
     assert by_stage["promote"]["outputs"] == ["reports/promotion.json", "mlruns"]
