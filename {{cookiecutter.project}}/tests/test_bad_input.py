@@ -200,6 +200,18 @@ def test_a_damaged_reference_profile_is_one_line_and_the_data_docs_stay(trained,
     assert "write it again with `{{ cookiecutter.project }} profile`" in said
 
 
+@pytest.mark.parametrize("stage", ["evaluate", "compare"])
+def test_a_damaged_trained_model_is_one_line(trained, attempt, stage):
+    pickled = trained.model / "model.pkl"
+    original = pickled.read_bytes()
+    pickled.write_bytes(original[: len(original) // 2])  # a copy cut short
+    try:
+        said = attempt(stage, code=2)
+    finally:
+        pickled.write_bytes(original)
+    assert said.startswith(f"error: {trained.model}: the trained model cannot be loaded ("), said
+
+
 # --- data files: `validate --data` reports apart and never overwrites the pipeline's own report ------------
 
 

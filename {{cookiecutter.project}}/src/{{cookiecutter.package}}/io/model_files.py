@@ -101,6 +101,20 @@ def require_trained(paths: Paths) -> Path:
     return paths.model
 
 
+def load_trained(paths: Paths) -> LoadedModel:
+    """The model trained here (models/model); a one-line error when there is none or it cannot be loaded (a
+    file damaged or cut short): training again replaces it."""
+    folder = require_trained(paths)
+    try:
+        return load(folder)
+    except Exception as error:  # unpickling and MLmodel parsing fail in many ways, all meaning the same here
+        text = str(error).strip().splitlines()
+        reason = text[0] if text else type(error).__name__
+        raise UserError(
+            f"{folder}: the trained model cannot be loaded ({reason}); run `{PROJECT} repro` again"
+        ) from None
+
+
 def load(folder: Path) -> LoadedModel:
     """A saved MLflow model folder: the scikit-learn pipeline, its input schema and its size."""
     import mlflow.sklearn

@@ -85,7 +85,7 @@ def compare(paths: Paths) -> Comparison:
     settings, contract = load_checked(paths)
     trained = TrainedModel.read(paths.trained)
     test = read_split(paths.test_split)
-    challenger = model_files.load(model_files.require_trained(paths))
+    challenger = model_files.load_trained(paths)
 
     found = registry.champion(paths)
     champion = registry.load_version(paths, found) if found is not None else None

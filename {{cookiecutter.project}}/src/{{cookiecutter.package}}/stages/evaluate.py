@@ -15,7 +15,7 @@ def run(paths: Paths) -> None:
     settings, contract = load_checked(paths)
     threshold = settings.evaluate.threshold
     test = read_split(paths.test_split)
-    model = model_files.load(model_files.require_trained(paths)).pipeline
+    model = model_files.load_trained(paths).pipeline
     trained = TrainedModel.read(paths.trained)
 
     target = labels(test, contract)
