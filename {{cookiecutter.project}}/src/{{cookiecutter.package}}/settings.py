@@ -103,6 +103,8 @@ class MonitorSettings(Strict):
     missing_increase_max: float = Field(0.05, ge=0, le=1)
     prediction_shift_max: float = Field(0.1, gt=0, le=1)
     min_roc_auc: float = Field(0.8, ge=0, le=1)
+    min_labels: int = Field(100, ge=1)
+    """Labelled records a live ROC AUC needs, overall and per segment: fewer are not judged."""
 
 
 class SloSettings(Strict):

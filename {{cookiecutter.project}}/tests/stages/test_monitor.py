@@ -93,6 +93,17 @@ def test_a_line_cut_mid_character_is_left_out_like_any_cut_off_line(champion, ra
     assert Monitoring.read(champion.monitoring).skipped == (f"{log}:{len(log.read_bytes().splitlines())}",)
 
 
+def test_a_few_labels_are_not_enough_to_judge_live_quality(champion, raw, log_predictions):
+    """Delayed labels come in a few at a time: 20 of them (a handful per segment) judge nothing yet."""
+    served = log_predictions(champion, raw.sample(n=800, random_state=7))
+    labels = champion.root / "labels.csv"
+    served.head(20)[["request_id", "index", "income"]].to_csv(labels, index=False)
+
+    assert main(["monitor", "--labels", str(labels)]) == 0
+    quality = Monitoring.read(champion.monitoring).quality
+    assert (quality.rows, quality.roc_auc, set(quality.slices.values())) == (20, None, {None})
+
+
 def test_no_log_too_few_records_or_bad_labels_are_one_line_errors(champion, raw, log_predictions, capsys):
     champion.monitoring.parent.mkdir(parents=True, exist_ok=True)
     champion.monitoring.write_text("an earlier run's verdict")  # must not outlive a failed run

@@ -53,16 +53,18 @@ class LiveQuality:
         return found
 
 
-def _auc(y_true: np.ndarray, probability: np.ndarray) -> float | None:
+def _auc(y_true: np.ndarray, probability: np.ndarray, min_labels: int) -> float | None:
     from sklearn import metrics
 
-    if len(np.unique(y_true)) < 2:
-        return None  # one class only: no ranking to judge
+    if len(y_true) < min_labels or len(np.unique(y_true)) < 2:
+        return None  # too few labels to judge by (they come in a few at a time), or one class: no ranking
     return round(float(metrics.roc_auc_score(y_true, probability)), 6)
 
 
 def live_quality(
-    y_true: np.ndarray, probability: np.ndarray, segments: pd.Series, floor: float
+    y_true: np.ndarray, probability: np.ndarray, segments: pd.Series, floor: float, min_labels: int
 ) -> LiveQuality:
-    slices = {name: _auc(y_true[mask], probability[mask]) for name, mask in segment_masks(segments).items()}
-    return LiveQuality(len(y_true), _auc(y_true, probability), slices, floor)
+    """ROC AUC overall and per segment, each from min_labels labelled records (fewer: None, not judged)."""
+    masks = segment_masks(segments)
+    slices = {name: _auc(y_true[mask], probability[mask], min_labels) for name, mask in masks.items()}
+    return LiveQuality(len(y_true), _auc(y_true, probability, min_labels), slices, floor)

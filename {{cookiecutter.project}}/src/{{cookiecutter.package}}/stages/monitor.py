@@ -222,9 +222,8 @@ def assess(
         if joined.empty:
             raise UserError(f"--labels {labels}: no request id matches a logged record")
         y_true = (joined[contract.label.column] == positive).to_numpy().astype(int)
-        quality = live_quality(
-            y_true, joined["probability"].to_numpy(dtype=float), joined["segment"], limits.min_roc_auc
-        )
+        probability = joined["probability"].to_numpy(dtype=float)
+        quality = live_quality(y_true, probability, joined["segment"], limits.min_roc_auc, limits.min_labels)
         problems += quality.problems()
 
     return Monitoring(
