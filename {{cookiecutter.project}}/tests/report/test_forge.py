@@ -267,6 +267,11 @@ def test_the_thread_comes_from_each_ci_environment(tmp_path: Path):
     assert thread_from_env(
         {**jenkins, "CHANGE_URL": "https://gitlab.example/group/sub/income/-/merge_requests/7"}
     ) == (Thread("gitlab", "https://gitlab.example/api/v4", "group%2Fsub%2Fincome", "7", "t"))
+    under_a_path = {"CHANGE_URL": "https://host.example/gitlab/group/income/-/merge_requests/7",
+                    "REPORT_API_URL": "https://host.example/gitlab/api/v4"}  # fmt: skip
+    assert thread_from_env({**jenkins, **under_a_path}) == (
+        Thread("gitlab", "https://host.example/gitlab/api/v4", "group%2Fincome", "7", "t")
+    )
 
 
 @pytest.mark.parametrize(

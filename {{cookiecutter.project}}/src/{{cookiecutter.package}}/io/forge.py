@@ -124,8 +124,11 @@ def _jenkins(env: Mapping[str, str], token: str) -> Thread | str:
         return "no REPORT_TOKEN credential bound"
     parts = urllib.parse.urlsplit(url)
     if match := re.fullmatch(r"/(.+?)/-/merge_requests/(\d+)/?", parts.path):
-        api = env.get("REPORT_API_URL") or f"{parts.scheme}://{parts.netloc}/api/v4"
-        return Thread("gitlab", api.rstrip("/"), urllib.parse.quote(match[1], safe=""), match[2], token)
+        api = (env.get("REPORT_API_URL") or f"{parts.scheme}://{parts.netloc}/api/v4").rstrip("/")
+        # A GitLab served under a path (https://host/gitlab/): REPORT_API_URL names it, the project follows it
+        under = urllib.parse.urlsplit(api).path.removesuffix("/api/v4").strip("/")
+        project = match[1].removeprefix(f"{under}/") if under else match[1]
+        return Thread("gitlab", api, urllib.parse.quote(project, safe=""), match[2], token)
     if match := re.fullmatch(r"/([^/]+/[^/]+)/pull/(\d+)/?", parts.path):
         default = (
             "https://api.github.com"
