@@ -179,6 +179,7 @@ def test_default_branch_stages_are_gated_to_main_in_every_definition(project: Pa
     assert deploy["environment"] == "production"
     assert deploy["runs-on"] == ["self-hosted", "deploy"]  # the local target: where the service lives
     assert pipeline["deploy"]["resource_group"] == "production"
+    assert pipeline["promote"]["resource_group"] == "production"  # and the scheduled retrain's: one at a time
     assert pipeline["deploy"]["environment"] == {"name": "production"}
     assert pipeline["deploy"]["tags"] == ["deploy"]
     block = jenkinsfile[jenkinsfile.index("stage('Deploy')") :]
