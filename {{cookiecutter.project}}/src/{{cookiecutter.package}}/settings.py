@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -147,10 +149,24 @@ class SmokeSettings(Strict):
     timeout_s: float = Field(60, gt=0)
 
 
+LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+HOST_NAME = re.compile(rf"(?=.{{1,253}}$){LABEL}(\.{LABEL})*")
+"""A DNS host name: dot-separated labels of letters, digits and inner hyphens."""
+
+
 class LocalDeploySettings(Strict):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     state_dir: str = Field(".deploy", min_length=1)
+
+    @model_validator(mode="after")
+    def _host_is_an_address_or_a_name(self) -> LocalDeploySettings:
+        try:
+            ipaddress.ip_address(self.host)
+        except ValueError:
+            if re.fullmatch(r"[\d.]+", self.host) or not HOST_NAME.fullmatch(self.host):
+                raise ValueError(f"host {self.host!r} is neither an IP address nor a host name") from None
+        return self
 
 
 class ImageSettings(Strict):

@@ -25,6 +25,8 @@ pytestmark = pytest.mark.xdist_group("first-champion")  # their `registry` copie
         ({"canary": {"share": 0}}, "deploy.canary.share: Input should be greater than 0"),
         ({"strategy": "rolling"}, "deploy: strategy rolling needs target kubernetes"),
         ({"local": {"port": 70000}}, "deploy.local.port: Input should be less than or equal to 65535"),
+        ({"local": {"host": "127.0.0.300"}}, "deploy.local: host '127.0.0.300' is neither"),
+        ({"local": {"host": "my host"}}, "deploy.local: host 'my host' is neither an IP"),
     ],
 )
 def test_bad_deploy_settings_are_one_line_and_touch_nothing(
@@ -39,6 +41,17 @@ def test_bad_deploy_settings_are_one_line_and_touch_nothing(
     assert error.startswith(f"error: {registry.paths.params}: {expected}"), error
     assert len(error.splitlines()) == 1
     assert not registry.paths.deployment().exists()
+    assert not registry.paths.deploy_report.exists()
+
+
+def test_a_state_dir_that_cannot_be_made_is_one_line(registry, capsys, deploy_settings):
+    deploy_settings(registry.paths, local={"state_dir": "params.yaml/state"})  # under a file
+    capsys.readouterr()
+
+    assert main(["deploy"]) == 2
+
+    error = capsys.readouterr().err
+    assert error == "error: deploy.local.state_dir params.yaml/state: cannot be made (Not a directory)\n"
     assert not registry.paths.deploy_report.exists()
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import Paths
-from ..errors import DeployError, RegistryError
+from ..errors import DeployError, RegistryError, UserError
 from ..io import registry
 from ..io.files import write_atomic
 from ..io.tools import environment
@@ -83,6 +83,15 @@ class LocalService:
             folder / "predictions.jsonl",  # its sampled prediction log, which `monitor` reads
         )
         self.url = f"http://{settings.host}:{settings.port}"
+
+    def require_folder(self) -> None:
+        """Its state_dir, made if missing; a one-line error naming the setting when it cannot be."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            setting = f"deploy.local.state_dir {self.settings.state_dir}"
+            raise UserError(f"{setting}: cannot be made ({reason})") from None
 
     def pid(self) -> int | None:
         """The service's process id, when its pid file names a process that runs."""

@@ -82,6 +82,8 @@ def run(paths: Paths, stop: bool = False) -> None:
     cases = read_golden(paths.golden, contract)
     built: dict[str, str] = {}
     service = LocalService(paths, config.local)
+    if config.target == "local":
+        service.require_folder()
     before: str | None = None
     before_image: str | None = None
     serves = False
