@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from {{ cookiecutter.package }}.artefacts import DriftCheck
+from {{ cookiecutter.package }}.artefacts import DriftCheck, Validation
 from {{ cookiecutter.package }}.cli import main
 from {{ cookiecutter.package }}.config import Paths
 from {{ cookiecutter.package }}.io import registry, remote, validated
@@ -78,7 +78,7 @@ def test_no_champion_retrains_the_same_data_does_not_and_drifted_data_does(repro
     assert same.reference == f"champion version 1's training data (MLflow run {run_id})"
     assert {shift.column for shift in same.shifts} >= {"age", "workclass", "hours_per_week"}
     assert paths.reference.read_text() == committed, "no retraining: the reference stays"
-    assert not validated.is_current(paths), "drift checks no skew: `repro` must not take it as validated"
+    assert validated.is_current(paths), "drift validates as a push does: `repro` need not again"
 
     source = export(paths, "export.csv", fewer_young_people)
     refresh_with(paths, f"cp {source} data/raw/adult.csv")
@@ -96,7 +96,8 @@ def test_no_champion_retrains_the_same_data_does_not_and_drifted_data_does(repro
 
 def test_a_shift_past_validates_limits_stops_the_run_and_retrains_nothing(reproduced, copy_of, capsys):
     """A corrupted export (the sexes swapped) looks like drift. Past validate's limits, which stop a push with
-    that data, it stops the scheduled run too: exit 1 and one line, nothing decided, recorded or pushed."""
+    that data, it stops the scheduled run too: exit 1, the shift in the report, nothing decided, recorded or
+    retrained."""
     paths = copy_of(reproduced)
     registry.promote(paths, "1")
     committed = paths.reference.read_text()
@@ -104,15 +105,17 @@ def test_a_shift_past_validates_limits_stops_the_run_and_retrains_nothing(reprod
     refresh_with(paths, f"cp {source} data/raw/adult.csv")
     capsys.readouterr()
 
-    assert main(["drift"]) == 1
+    assert main(["pipeline", "--scheduled"]) == 1
 
-    error = capsys.readouterr().err
-    assert error.startswith("error: drift: sex: psi "), error
-    assert "against champion version 1's training data" in error
-    assert "past validate's limits, which stop a push with this data, so nothing is retrained" in error
-    assert len(error.splitlines()) == 1
+    out = capsys.readouterr().out
+    assert "validate: sex: distribution shifted from the reference (PSI " in out
+    assert "==> repro" not in out
     assert not paths.drift.exists()
     assert paths.reference.read_text() == committed
+    assert not Validation.read(paths.validation).valid
+    verdict = paths.report_markdown.read_text(encoding="utf-8").splitlines()[0]
+    assert verdict.startswith("## ❌"), verdict
+    assert "validate" in verdict, verdict
 
 
 def test_served_data_past_the_monitor_limits_retrains_once_the_training_data_changed(

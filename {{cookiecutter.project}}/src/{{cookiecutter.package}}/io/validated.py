@@ -12,15 +12,13 @@ from ..settings import ValidateSettings, load_checked
 from .versions import file_md5, params_hash
 
 
-def inputs(paths: Paths, source: Path, settings: ValidateSettings, skew: bool = True) -> dict[str, str]:
+def inputs(paths: Paths, source: Path, settings: ValidateSettings) -> dict[str, str]:
     """The fingerprint of what a validation of source rests on (the data, the contract, the reference
-    profile, the validate settings, whether value skew was checked): equal fingerprints, equal verdicts."""
+    profile, the validate settings): equal fingerprints, equal verdicts."""
     found = {"data": file_md5(source), "contract": file_md5(paths.contract)}
     if paths.reference.is_file():
         found["reference"] = file_md5(paths.reference)
     found["settings"] = params_hash(settings.model_dump())
-    if not skew:  # drift's check: never current for `repro`, which must check the skew itself
-        found["skew"] = "not checked"
     return found
 
 

@@ -41,14 +41,13 @@ def run(paths: Paths, data: Path | None = None) -> None:
     check(paths, data)
 
 
-def check(paths: Paths, data: Path | None = None, skew: bool = True) -> None:
-    """The contract's checks, and value skew against data/reference.json unless skew is False (the scheduled
-    run's `drift` measures it against the champion's training data instead); a DataError when any fails."""
+def check(paths: Paths, data: Path | None = None) -> None:
+    """The contract's checks, and value skew against data/reference.json; a DataError when any fails."""
     settings, contract = load_checked(paths)
     source = data or paths.raw_data
     report, docs = (paths.validation, paths.data_docs) if data is None else paths.checked(data)
     frame = read_text(source)
-    reference = read_profile(paths.reference) if skew and paths.reference.is_file() else None
+    reference = read_profile(paths.reference) if paths.reference.is_file() else None
 
     shutil.rmtree(docs, ignore_errors=True)  # Data Docs show the last validation only
     validator = Validator(docs)
@@ -58,11 +57,7 @@ def check(paths: Paths, data: Path | None = None, skew: bool = True) -> None:
     if all(outcome.success for outcome in outcomes):
         values = typed(frame, contract)
         outcomes += validator.run("values", values, value_expectations(contract))
-        if not skew:
-            notes.append(
-                "value skew not checked here: drift measures it against the champion's training data"
-            )
-        elif reference is not None:
+        if reference is not None:
             limits = settings.validate_
             found_shifts = shifts(reference, values, contract, limits.psi_max, limits.missing_increase_max)
         else:
@@ -75,7 +70,7 @@ def check(paths: Paths, data: Path | None = None, skew: bool = True) -> None:
         valid=not problems,
         data=paths.shown(source),
         rows=len(frame),
-        inputs=inputs(paths, source, settings.validate_, skew),
+        inputs=inputs(paths, source, settings.validate_),
         problems=tuple(problems),
         notes=tuple(notes),
         expectations=tuple(outcomes),
