@@ -26,14 +26,14 @@ CHOICES = {
 MAX_SLUG = 64
 SLUG = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+")
 BRANCH = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
 
 
 def check_text(field: str, value: str) -> str | None:
     if not value.strip():
         return f"{field}: must not be empty"
-    if any(ord(char) < 32 for char in value):
+    if any(ord(char) < 32 or ord(char) == 127 for char in value):  # what TOML and YAML strings refuse
         return f"{field}: {value!r} must be a single line without control characters"
     return None
 

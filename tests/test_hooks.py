@@ -31,6 +31,8 @@ REJECTED = {
     "package-stdlib": ({"project": "json", "package": "json"}, "package: 'json' would shadow the standard-library"),
     "email": ({"author_email": "someone at example"}, "author_email: 'someone at example'"),
     "email-empty": ({"author_email": ""}, "author_email: '' is not an email"),
+    "email-control": ({"author_email": "a\x01b@example.com"}, "author_email: 'a\\x01b@example.com' is not an email"),
+    "description-del": ({"description": "fast\x7f"}, "description: 'fast\\x7f' must be a single line"),
     "name-newline": (
         {"project_name": "Two\nlines", "project": "two-lines"},
         "project_name: 'Two\\nlines' must be a single line",

@@ -262,8 +262,9 @@ def test_a_failed_setup_reports_nothing_from_the_workspaces_earlier_build(ci_pro
     assert run.result == "FAILURE", run.log[-3000:]
     assert run.stage_status("Setup") == "failed"
     assert run.sh_commands() == ["uv sync --locked"]  # no report, nothing after the failure
-    assert "report: not made: Setup failed, and this workspace's reports/ are an earlier build's" in run.log
-    assert run.report["description"] == "Setup failed: no report"
+    said = "report: not made: Setup did not run to its end, and this workspace's reports/ are an earlier build's"
+    assert said in run.log
+    assert run.report["description"] == "Setup did not run to its end: no report"
     assert not run.steps_of("archiveArtifacts")
 
 

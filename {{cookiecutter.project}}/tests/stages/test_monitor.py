@@ -93,7 +93,7 @@ def test_a_line_cut_mid_character_is_left_out_like_any_cut_off_line(champion, ra
     assert Monitoring.read(champion.monitoring).skipped == (f"{log}:{len(log.read_bytes().splitlines())}",)
 
 
-def test_a_few_labels_are_not_enough_to_judge_live_quality(champion, raw, log_predictions):
+def test_a_few_labels_are_not_enough_to_judge_live_quality(champion, raw, log_predictions, capsys):
     """Delayed labels come in a few at a time: 20 of them (a handful per segment) judge nothing yet."""
     served = log_predictions(champion, raw.sample(n=800, random_state=7))
     labels = champion.root / "labels.csv"
@@ -102,6 +102,7 @@ def test_a_few_labels_are_not_enough_to_judge_live_quality(champion, raw, log_pr
     assert main(["monitor", "--labels", str(labels)]) == 0
     quality = Monitoring.read(champion.monitoring).quality
     assert (quality.rows, quality.roc_auc, set(quality.slices.values())) == (20, None, {None})
+    assert "; live quality not judged: 20 labelled records (monitor.min_labels)" in capsys.readouterr().out
 
 
 def test_no_log_too_few_records_or_bad_labels_are_one_line_errors(champion, raw, log_predictions, capsys):

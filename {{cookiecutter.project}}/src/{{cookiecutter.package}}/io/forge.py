@@ -202,7 +202,7 @@ class Api:
             if next_url is None:
                 return items
             page, headers = self.call("GET", next_url)
-            if page is not None and not (isinstance(page, list) and all(isinstance(i, dict) for i in page)):
+            if not (isinstance(page, list) and all(isinstance(i, dict) for i in page)):  # [] when none
                 path = urllib.parse.urlsplit(next_url).path
                 raise ForgeError(f"GET {path}: the answer is not a list of objects")
             items += page or []

@@ -246,9 +246,9 @@ def summary(report: Monitoring) -> str:
     share = report.prediction_share
     positive = f", positive share {share.served:.3f} (training {share.training})" if share else ""
     quality = report.quality
-    scored = (
-        f"; live ROC AUC {quality.roc_auc:.4f} on {quality.rows} labelled"
-        if quality and quality.roc_auc
-        else ""
-    )
+    scored = ""
+    if quality and quality.roc_auc is not None:
+        scored = f"; live ROC AUC {quality.roc_auc:.4f} on {quality.rows} labelled"
+    elif quality:
+        scored = f"; live quality not judged: {quality.rows} labelled records (monitor.min_labels)"
     return f"{report.rows} logged records hold: largest PSI {largest:.3f}{positive}{scored}"
