@@ -50,3 +50,18 @@ def test_a_bad_file_is_one_line_naming_it_and_what_to_run(tmp_path, content, pro
     assert problem in message
     assert "`{{ cookiecutter.project }} repro`" in message
     assert "\n" not in message
+
+
+def test_an_evaluation_without_its_primary_score_is_one_line(tmp_path):
+    """Schema-valid, yet the report and compare need the primary metric's score: refused where it is read."""
+    from {{ cookiecutter.package }}.artefacts import Evaluation
+
+    path = tmp_path / "evaluation.json"
+    path.write_text(json.dumps({
+        "schema_version": 1, "primary_metric": "roc_auc", "threshold": 0.5, "rows": 10,
+        "model": {"name": "m", "version": "1"}, "test": {"accuracy": 0.9},
+        "confusion": {"tn": 1, "fp": 1, "fn": 1, "tp": 1}, "slices": {},
+    }))  # fmt: skip
+
+    with pytest.raises(UserError, match=r"json: \(top level\): value error, test has no roc_auc score"):
+        Evaluation.read(path)

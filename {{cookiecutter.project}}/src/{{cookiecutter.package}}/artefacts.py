@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, JsonValue, ValidationError
+from pydantic import BaseModel, ConfigDict, JsonValue, ValidationError, model_validator
 
 from .config import PROJECT
 from .core.compare import Bootstrap, Delta
@@ -182,6 +182,12 @@ class Evaluation(Artefact):
     confusion: Confusion
     slices: dict[str, dict[str, dict[str, float]]]
     """{slice column: {segment: {score name: value}}}, rows and positive rate included."""
+
+    @model_validator(mode="after")
+    def _scores_the_primary_metric(self) -> Evaluation:
+        if self.primary_metric not in self.test:
+            raise ValueError(f"test has no {self.primary_metric} score")
+        return self
 
     @property
     def primary(self) -> float:

@@ -14,6 +14,23 @@ PASSED_UNIT_TESTS = """<testsuite name="pytest" tests="1" failures="0" errors="0
 <testcase classname="tests.test_cli" name="test_help" time="0.1"/></testsuite>"""
 
 
+def test_a_damaged_result_fails_its_part_and_the_rest_is_reported(registry, capsys):
+    """A unit-test report cut short (the runner was killed): the report names it as the failed part, and still
+    shows every other stage's results, so the pull request gets its comment."""
+    paths = registry.paths
+    assert main(["validate"]) == 0
+    paths.junit.mkdir(parents=True, exist_ok=True)
+    (paths.junit / "unit.xml").write_text(PASSED_UNIT_TESTS[:60], encoding="utf-8")
+
+    assert main(["report"]) == 0
+
+    report = paths.report_markdown.read_text(encoding="utf-8")
+    verdict = report.splitlines()[0]
+    assert verdict.startswith("## ❌"), verdict
+    assert f"stopped at test: results unreadable: {paths.junit / 'unit.xml'}: not a JUnit report (" in verdict
+    assert "### ✅ Champion vs challenger" in report  # compare's results, shown all the same
+
+
 def test_a_run_that_stops_at_validate_shows_no_earlier_runs_results(registry, capsys):
     """The earlier run: first_champion's compare and promote, and passing unit tests. The data of this
     run breaks its contract: the report says so, and each later stage reads "not run", not earlier figures."""

@@ -145,6 +145,9 @@ class Results:
     skipped: dict[str, str] = field(default_factory=dict)
     """Stages that do not run in this pipeline, and why (promote off the default branch, the stages of a
     scheduled run that found no retraining needed)."""
+    unreadable: dict[str, str] = field(default_factory=dict)
+    """Stages whose results are damaged (a file cut short, an edited artefact), with the one-line reason: each
+    such part fails, and the rest of the report is made all the same."""
 
 
 # -- one part per stage ----------------------------------------------------------------------------------
@@ -474,10 +477,14 @@ def build(results: Results, context: Context) -> Report:
         "deploy": deployment_part(results.deployment) if results.deployment else None,
     }
     parts: list[Part] = [drift_part(results.drift)] if results.drift else []
+    if "drift" in results.unreadable:
+        parts = [Part("drift", "Drift check", "failed", f"results unreadable: {results.unreadable['drift']}")]
     stopped: str | None = None
     how = "at"
     for stage, title in STAGES:
         part = found[stage]
+        if stage in results.unreadable:
+            part = Part(stage, title, "failed", f"results unreadable: {results.unreadable[stage]}")
         if stage in results.skipped:  # what an earlier run left here is not this pipeline's
             part = Part(stage, title, "skipped", f"skipped: {results.skipped[stage]}")
         elif part is None:

@@ -12,8 +12,10 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
+from xml.etree import ElementTree
 
 from ..artefacts import (
     Artefact,
@@ -30,13 +32,14 @@ from ..config import DEFAULT_BRANCH, PROJECT, Paths
 from ..core.charts import Curve
 from ..core.report import Context, Report, Results, build, summarise_junit, to_markdown
 from ..core.report_html import to_html
-from ..errors import PostError
+from ..errors import PostError, UserError
 from ..io import forge
 from ..io.files import write_atomic
 from ..io.versions import git_branch, git_commit, off_default_branch
 from .pipeline import DEFAULT_BRANCH_ONLY, ORDER, SCHEDULED
 
 A = TypeVar("A", bound=Artefact)
+R = TypeVar("R")
 READS = ("validate", "test", "repro", "model-tests", "loadtest", "compare", "promote", "deploy")
 MARKER = f"<!-- {PROJECT}-report -->"
 """Hidden in our comment: how the next run finds it (with our author) to update it."""
@@ -59,14 +62,22 @@ def _read(cls: type[A], path: Path) -> A | None:
 
 
 def _junit(path: Path):
-    return summarise_junit(path.read_text(encoding="utf-8")) if path.is_file() else None
+    if not path.is_file():
+        return None
+    try:
+        return summarise_junit(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ElementTree.ParseError) as error:
+        raise UserError(f"{path}: not a JUnit report ({error})") from None
 
 
 def _curve(path: Path, title: str, x: str, y: str, diagonal: bool = False) -> tuple[Curve, ...]:
     if not path.is_file():
         return ()
-    with path.open(newline="", encoding="utf-8") as handle:
-        points = tuple((float(row[x]), float(row[y])) for row in csv.DictReader(handle))
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            points = tuple((float(row[x]), float(row[y])) for row in csv.DictReader(handle))
+    except (OSError, UnicodeDecodeError, KeyError, TypeError, ValueError) as error:
+        raise UserError(f"{path}: not a {title} ({type(error).__name__}: {error})") from None
     return (Curve(title, x, y, points, diagonal),)
 
 
@@ -83,33 +94,39 @@ def skipped(paths: Paths, drift: DriftCheck | None) -> dict[str, str]:
 
 
 def results(paths: Paths) -> Results:
-    """What the stages left in reports/ (and models/): missing files are parts that did not run. repro's
-    scores and curves count only beside reports/repro.json: DVC keeps them from an earlier run when repro
-    fails."""
-    drift = _read(DriftCheck, paths.drift)
-    reproduced = _read(Reproduction, paths.reproduced) is not None
+    """What the stages left in reports/ (and models/): missing files are parts that did not run, damaged ones
+    parts that failed (the rest of the report is made all the same). repro's scores and curves count only
+    beside reports/repro.json: DVC keeps them from an earlier run when repro fails."""
+    unreadable: dict[str, str] = {}
+
+    def read(stage: str, reader: Callable[[], R]) -> R | None:
+        try:
+            return reader()
+        except UserError as error:
+            unreadable[stage] = str(error)
+            return None
+
+    drift = read("drift", lambda: _read(DriftCheck, paths.drift))
+    reproduced = read("repro", lambda: _read(Reproduction, paths.reproduced)) is not None
+
+    def curves() -> tuple[Curve, ...]:
+        roc = _curve(paths.plots / "roc.csv", "ROC curve (test set)", "fpr", "tpr", diagonal=True)
+        title = "Precision-recall curve (test set)"
+        return (*roc, *_curve(paths.plots / "precision_recall.csv", title, "recall", "precision"))
+
     return Results(
         drift=drift,
-        validation=_read(Validation, paths.validation),
-        unit_tests=_junit(paths.junit / "unit.xml"),
-        evaluation=_read(Evaluation, paths.evaluation) if reproduced else None,
-        model_tests=_junit(paths.junit / "model.xml"),
-        loadtest=_read(LoadTest, paths.loadtest),
-        comparison=_read(Comparison, paths.comparison),
-        promotion=_read(Promotion, paths.promotion),
-        deployment=_read(Deployment, paths.deploy_report),
-        curves=(
-            *_curve(paths.plots / "roc.csv", "ROC curve (test set)", "fpr", "tpr", diagonal=True),
-            *_curve(
-                paths.plots / "precision_recall.csv",
-                "Precision-recall curve (test set)",
-                "recall",
-                "precision",
-            ),
-        )
-        if reproduced
-        else (),
+        validation=read("validate", lambda: _read(Validation, paths.validation)),
+        unit_tests=read("test", lambda: _junit(paths.junit / "unit.xml")),
+        evaluation=read("repro", lambda: _read(Evaluation, paths.evaluation)) if reproduced else None,
+        model_tests=read("model-tests", lambda: _junit(paths.junit / "model.xml")),
+        loadtest=read("loadtest", lambda: _read(LoadTest, paths.loadtest)),
+        comparison=read("compare", lambda: _read(Comparison, paths.comparison)),
+        promotion=read("promote", lambda: _read(Promotion, paths.promotion)),
+        deployment=read("deploy", lambda: _read(Deployment, paths.deploy_report)),
+        curves=(read("repro", curves) or ()) if reproduced else (),
         skipped=skipped(paths, drift),
+        unreadable=unreadable,
     )
 
 
