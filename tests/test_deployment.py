@@ -159,6 +159,7 @@ def test_the_image_is_built_pushed_pulled_and_serves(
     assert report["image"] == f"{registry}/{PROJECT}:{commit}-v1"
     assert report["digest"].startswith("sha256:")
     assert f"{registry}/{PROJECT}:champion -> {report['image']}" in deployed.stdout
+    assert not (project / "models" / ".image").exists()  # the registry copy the build took its model from
 
     inspected = subprocess.run(
         ["skopeo", "inspect", "--tls-verify=false", f"docker://{registry}/{PROJECT}:champion"],

@@ -108,10 +108,10 @@ def load_trained(paths: Paths) -> LoadedModel:
     try:
         return load(folder)
     except Exception as error:  # unpickling and MLmodel parsing fail in many ways, all meaning the same here
-        text = str(error).strip().splitlines()
-        reason = text[0] if text else type(error).__name__
+        from .mlflow_store import first_line  # loaded already: load() imported MLflow
+
         raise UserError(
-            f"{folder}: the trained model cannot be loaded ({reason}); run `{PROJECT} repro` again"
+            f"{folder}: the trained model cannot be loaded ({first_line(error)}); run `{PROJECT} repro` again"
         ) from None
 
 

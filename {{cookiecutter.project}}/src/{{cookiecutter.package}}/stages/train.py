@@ -50,18 +50,18 @@ def run(paths: Paths) -> None:
     # The model takes whole records (every contract column but the label) and picks its features
     # itself, so its signature is the contract's: models with different feature sets stay comparable.
     example = train[contract.input_columns()].dropna().head(5)
+    params = flat_params(settings)
     tags = {
         "data_version": data_version(paths.raw_data),
         "data_path": paths.shown(paths.raw_data),
         "git_commit": git_commit(paths.root) or "unknown",
         "branch": git_branch(paths.root) or "unknown",
-        "params_hash": params_hash(flat_params(settings)),
+        "params_hash": params_hash(params),
         "model_kind": settings.train.model.kind,
     }
     reference = {"data": paths.shown(paths.train_split), **profile(train, contract)}
     # models/model becomes the new model only once the store registered it: a store that fails leaves the
     # registered model and its run.json (evaluate would log one model's scores on another's run).
-    params = flat_params(settings)
     with model_files.saving(model, example, paths.model):
         trained = tracking.log_training(paths, model, example, params, metrics, tags, reference)
     trained.write(paths.trained)
