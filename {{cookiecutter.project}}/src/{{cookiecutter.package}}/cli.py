@@ -32,11 +32,15 @@ def stage_module(name: str) -> ModuleType:
     return importlib.import_module(f"{stages.__name__}.{name.replace('-', '_')}")
 
 
-def stage_help(name: str) -> str:
-    """The first paragraph of a stage's docstring, read from its source: `--help` imports no stage."""
-    spec = importlib.util.find_spec(f"{stages.__name__}.{name.replace('-', '_')}")
-    source = spec.loader.get_source(spec.name)  # type: ignore[union-attr]
-    docstring = ast.get_docstring(ast.parse(source)) if source else stage_module(name).__doc__
+def stage_help(name: str, module: ModuleType | None = None) -> str:
+    """The first paragraph of a stage's docstring: the imported module's if given, else read from its source,
+    so that `--help` imports no stage. (A stage's own run parses nothing: on CPython 3.11.7, ast.parse
+    can fail when another thread parses at the same time, as traceback printing does.)"""
+    docstring = module.__doc__ if module else None
+    if module is None:
+        spec = importlib.util.find_spec(f"{stages.__name__}.{name.replace('-', '_')}")
+        source = spec.loader.get_source(spec.name)  # type: ignore[union-attr]
+        docstring = ast.get_docstring(ast.parse(source)) if source else stage_module(name).__doc__
     return " ".join((docstring or "").split("\n\n")[0].split()).removeprefix(f"{name}: ")
 
 
@@ -59,7 +63,7 @@ def parser(chosen: str | None) -> argparse.ArgumentParser:
         module = stage_module(name)
         command = commands.add_parser(
             name,
-            help=stage_help(name),
+            help=stage_help(name, module),
             description=module.__doc__,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )

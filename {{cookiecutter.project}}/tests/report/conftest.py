@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
@@ -80,22 +81,18 @@ def _handler(forge: Forge) -> type[BaseHTTPRequestHandler]:
 
         def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
             data = b"" if body is None else json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(data)
+            self._send_raw(status, data, {"Content-Type": "application/json", **(headers or {})})
 
         def _send_raw(self, status: int, data: bytes, headers: dict[str, str]) -> None:
             self.send_response(status)
-            self.send_header("Content-Type", "text/html")
             self.send_header("Content-Length", str(len(data)))
-            for key, value in headers.items():
+            for key, value in {"Content-Type": "text/html", **headers}.items():
                 self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.end_headers()
+                self.wfile.write(data)
+            except ConnectionError:  # the client gave up waiting (a delayed fault): nothing to answer
+                self.close_connection = True
 
         def _user(self) -> str | None:
             auth = self.headers.get("Authorization", "")
@@ -232,12 +229,39 @@ def _handler(forge: Forge) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    """Stopping closes every connection still open (a client's kept-alive one, or one whose client gave up
+    on a delayed answer) and waits for their threads: none outlives its test to write, or print, into the
+    next one."""
+
+    daemon_threads = False  # so that server_close joins them
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self.connections: set[socket.socket] = set()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def server_close(self) -> None:
+        for connection in list(self.connections):
+            with suppress(OSError):  # closed meanwhile
+                connection.shutdown(socket.SHUT_RDWR)
+        super().server_close()
+
+
 @contextmanager
 def serving() -> Iterator[Forge]:
-    """A stand-in forge on a free 127.0.0.1 port, stopped on leaving. The template's own CI tests start it
-    from this file too, for the report jobs of its GitHub and GitLab front-ends."""
+    """A stand-in forge on a free 127.0.0.1 port, stopped on leaving, its answers under way included. The
+    template's own CI tests start it from this file too, for the report jobs of its GitHub and GitLab
+    front-ends."""
     state = Forge(url="")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    server = _Server(("127.0.0.1", 0), _handler(state))
     state.url = f"http://127.0.0.1:{server.server_address[1]}"
     # shutdown() waits for serve_forever's next poll: 0.5 s by default, in every test's teardown.
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
@@ -254,3 +278,9 @@ def serving() -> Iterator[Forge]:
 def forge() -> Iterator[Forge]:
     with serving() as state:
         yield state
+
+
+@pytest.fixture
+def stand_in() -> Callable[[], AbstractContextManager[Forge]]:
+    """`serving` itself, for the test of how the stand-in stops."""
+    return serving

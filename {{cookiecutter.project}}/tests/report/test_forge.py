@@ -4,6 +4,8 @@ HTTP server speaking the GitHub and GitLab endpoints used, two comments a page):
 from __future__ import annotations
 
 import json
+import threading
+import urllib.request
 from dataclasses import replace
 from pathlib import Path
 
@@ -189,6 +191,20 @@ def test_a_forge_that_does_not_answer_in_time_is_one_line(forge, side, monkeypat
 
     with pytest.raises(posting.ForgeError, match=r"^GET /api/v\d/.*/7: no answer \(.*timed out\)$"):
         upsert(thread, "report", MARKER, no_sleep)
+
+
+def test_the_stand_in_stops_only_when_its_answers_under_way_are_done(stand_in, capsys):
+    """A delayed answer whose client gave up must not outlive its test: in CI, one that woke in the next
+    test printed a broken pipe's traceback, whose parse raced that test's own (CPython 3.11.7's
+    "AST constructor recursion depth mismatch")."""
+    before = set(threading.enumerate())
+    with stand_in() as forge:
+        forge.fail("GET", "/slow", 200, delay_s=0.3)
+        with pytest.raises(OSError, match="timed out"):
+            urllib.request.urlopen(f"{forge.url}/slow", timeout=0.05)
+
+    assert set(threading.enumerate()) <= before
+    assert capsys.readouterr().err == ""
 
 
 def test_plan_keeps_the_oldest_of_ours():
