@@ -4,6 +4,7 @@ HTTP server speaking the GitHub and GitLab endpoints used, two comments a page):
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 import urllib.request
 from dataclasses import replace
@@ -288,6 +289,28 @@ def test_the_thread_comes_from_each_ci_environment(tmp_path: Path):
     assert thread_from_env({**jenkins, **under_a_path}) == (
         Thread("gitlab", "https://host.example/gitlab/api/v4", "group%2Fincome", "7", "t")
     )
+
+
+def test_the_report_names_the_requests_head_commit_and_the_merge_it_tested(project, tmp_path, monkeypatch):
+    """A GitHub pull request run (and a GitLab merged-results pipeline) checks out the change merged into its
+    target: a commit the reviewer never sees. The report names the head, and the merge commit it tested."""
+    git = ["git", "-c", "user.name=ci", "-c", "user.email=ci@example.com", "-C", str(project.root)]
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "merge"], check=True)
+    merge = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout
+    merge = merge.strip()
+    env = {k: v for k, v in github_event(tmp_path).items() if k != "GITHUB_TOKEN"}  # nothing to post
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+    assert main(["report"]) == 0
+
+    expected = f"commit `c0ffee` (tested merged into its target: `{merge[:12]}`)"
+    assert expected in project.report_markdown.read_text().splitlines()[2]
+    assert f"<p>tested merged into its target: {merge}</p>" in project.report_html.read_text()
+    merged_results = {"CI_API_V4_URL": "https://gitlab.example/api/v4"}
+    merged_results["CI_MERGE_REQUEST_SOURCE_BRANCH_SHA"] = "c0"
+    assert posting.head_commit(merged_results) == "c0"
+    assert posting.head_commit({**merged_results, "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA": ""}) is None
 
 
 @pytest.mark.parametrize(

@@ -110,8 +110,12 @@ class Context:
 
     project: str
     commit: str | None = None
+    """The commit under review: a pull or merge request's head, else the one checked out."""
     branch: str | None = None
     run_url: str | None = None
+    tested: str | None = None
+    """The merge commit the run checked out and tested, when it is not `commit` (GitHub pull request runs,
+    GitLab merged-results pipelines: the change merged into its target)."""
 
 
 @dataclass(frozen=True)
@@ -574,7 +578,8 @@ def part_markdown(part: Part, details: bool = True) -> str:
 def _context_line(context: Context) -> str:
     bits = []
     if context.commit:
-        bits.append(f"commit `{context.commit[:12]}`")
+        tested = f" (tested merged into its target: `{context.tested[:12]}`)" if context.tested else ""
+        bits.append(f"commit `{context.commit[:12]}`{tested}")
     if context.branch:
         bits.append(f"branch `{context.branch}`")
     if context.run_url:

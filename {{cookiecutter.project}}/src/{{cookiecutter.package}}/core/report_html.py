@@ -58,7 +58,12 @@ def to_html(report: Report) -> str:
     context = report.context
     facts = [
         (label, value)
-        for label, value in (("commit", context.commit), ("branch", context.branch), ("run", context.run_url))
+        for label, value in (
+            ("commit", context.commit),
+            ("tested merged into its target", context.tested),
+            ("branch", context.branch),
+            ("run", context.run_url),
+        )
         if value
     ]
     return "\n".join(

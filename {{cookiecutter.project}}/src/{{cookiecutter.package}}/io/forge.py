@@ -75,6 +75,20 @@ def plan(comments: list[Comment], marker: str, author: str) -> tuple[int | None,
 # -- where to post, from the CI environment ----------------------------------------------------------------
 
 
+def head_commit(env: Mapping[str, str]) -> str | None:
+    """The change request's head commit when the run checked out another: a GitHub pull request run and a
+    GitLab merged-results pipeline test the change merged into its target (a merge commit). None otherwise,
+    or when unknown (Jenkins does not say)."""
+    if env.get("GITHUB_ACTIONS") == "true" and env.get("GITHUB_EVENT_NAME", "").startswith("pull_request"):
+        try:
+            event = json.loads(Path(env["GITHUB_EVENT_PATH"]).read_text(encoding="utf-8"))
+            sha = event["pull_request"]["head"]["sha"]
+        except (KeyError, OSError, ValueError, TypeError):
+            return None
+        return sha if isinstance(sha, str) and sha else None
+    return env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or None
+
+
 def thread_from_env(env: Mapping[str, str]) -> Thread | str:
     """The pull/merge request this CI run belongs to, or why nothing is posted (one line)."""
     token = env.get("REPORT_TOKEN", "")
@@ -85,7 +99,7 @@ def thread_from_env(env: Mapping[str, str]) -> Thread | str:
             return "not a merge request pipeline"
         if not token:
             return "no REPORT_TOKEN (a masked CI/CD variable: CI_JOB_TOKEN cannot write notes)"
-        built = env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or env.get("CI_COMMIT_SHA")
+        built = head_commit(env) or env.get("CI_COMMIT_SHA")
         api = (env.get("REPORT_API_URL") or env["CI_API_V4_URL"]).rstrip("/")
         # The merge request's own project: a pipeline of a fork's merge request runs in the fork.
         project = env.get("CI_MERGE_REQUEST_PROJECT_ID") or env["CI_PROJECT_ID"]
@@ -113,7 +127,7 @@ def _github_actions(env: Mapping[str, str], report_token: str) -> Thread | str:
     api = (env.get("REPORT_API_URL") or env.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/")
     # The job's token comments as github-actions[bot] and may not read GET /user; any other token may.
     author = None if report_token else GITHUB_ACTIONS_AUTHOR
-    return Thread("github", api, repository, number, token, head.get("sha"), author)
+    return Thread("github", api, repository, number, token, head_commit(env), author)
 
 
 def _jenkins(env: Mapping[str, str], token: str) -> Thread | str:

@@ -136,7 +136,10 @@ def context(paths: Paths, env: dict[str, str]) -> Context:
         run_url = f"{server}/{env.get('GITHUB_REPOSITORY', '')}/actions/runs/{env['GITHUB_RUN_ID']}"
     else:
         run_url = env.get("CI_PIPELINE_URL") or env.get("BUILD_URL")
-    return Context(PROJECT, git_commit(paths.root), git_branch(paths.root), run_url)
+    checked_out, head = git_commit(paths.root), forge.head_commit(env)
+    merged = head is not None and checked_out is not None and checked_out.removesuffix("-dirty") != head
+    tested = checked_out if merged else None
+    return Context(PROJECT, head or checked_out, git_branch(paths.root), run_url, tested)
 
 
 def post(report: Report, markdown: str, env: dict[str, str], strict: bool) -> None:
