@@ -8,10 +8,12 @@ prints one line and ends cookiecutter (exit 1) before any folder exists. Answers
 
 from __future__ import annotations
 
+import json
 import keyword
 import re
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import NoReturn
 
 from jinja2 import Environment
@@ -28,6 +30,10 @@ SLUG = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+")
 BRANCH = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
+DEPENDENCIES = json.loads(Path(__file__).with_name("dependencies.json").read_text(encoding="utf-8"))
+"""The distribution and top-level module names of the generated project's locked environment (uv.lock, all
+groups): a project named like one cannot be installed with it, a package named like one is shadowed by it.
+A template test lists them in a baked project's environment and asserts this file is that list."""
 
 
 def check_text(field: str, value: str) -> str | None:
@@ -45,6 +51,8 @@ def check_project(value: str) -> str | None:
         )
     if len(value) > MAX_SLUG:
         return f"project: {len(value)} characters, more than {MAX_SLUG} (it names a folder and a command)"
+    if value in DEPENDENCIES["distributions"]:
+        return f"project: {value!r} is the name of one of its dependencies (a distribution cannot require itself)"
     return None
 
 
@@ -60,6 +68,8 @@ def check_package(value: str) -> str | None:
         return f"package: {value!r} is a Python keyword"
     if value in sys.stdlib_module_names:
         return f"package: {value!r} would shadow the standard-library module of that name"
+    if value in DEPENDENCIES["modules"]:
+        return f"package: {value!r} is the import name of one of its dependencies; one would shadow the other"
     return None
 
 

@@ -29,6 +29,23 @@ def test_ruff_is_clean(default_project: Path):
     run([*UV_RUN, "ruff", "format", "--check", "."], default_project)
 
 
+LIST_DEPENDENCIES = """
+import importlib.metadata as metadata, json, re, sys
+ours = set(sys.argv[1:])
+modules = {name for name in metadata.packages_distributions() if re.fullmatch("[a-z][a-z0-9_]*", name)}
+distributions = {re.sub(r"[-_.]+", "-", d.metadata["Name"]).lower() for d in metadata.distributions()}
+print(json.dumps({"distributions": sorted(distributions - ours), "modules": sorted(modules - ours)}, indent=1))
+"""
+
+
+def test_the_answers_refuse_exactly_the_names_its_dependencies_take(default_project: Path):
+    """hooks/dependencies.json, which the answers are checked against, is the baked environment's names."""
+    command = [*UV_RUN, "python", "-c", LIST_DEPENDENCIES, DEFAULTS["project"], DEFAULTS["package"]]
+    listed = run(command, default_project).stdout
+    shipped = TEMPLATE / "hooks" / "dependencies.json"
+    assert json.loads(shipped.read_text()) == json.loads(listed), f"uv.lock changed: write {shipped} as\n{listed}"
+
+
 def test_its_own_test_suite_passes(default_project: Path, tmp_path: Path):
     """The project's test suite, a plain `pytest` on two workers as it runs by default: the one place the
     template runs all of it. tests/model/, which needs a trained model, is left out by the project's addopts

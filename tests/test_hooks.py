@@ -29,6 +29,15 @@ REJECTED = {
     "package-leading-digit": ({"package": "1model"}, "package: '1model' is not a valid Python import"),
     "package-dash": ({"package": "my-model"}, "package: 'my-model' is not a valid Python import name"),
     "package-stdlib": ({"project": "json", "package": "json"}, "package: 'json' would shadow the standard-library"),
+    "package-dependency": (
+        {"project": "sklearn-tools", "package": "sklearn"},
+        "package: 'sklearn' is the import name of one of its dependencies",
+    ),
+    "package-dependency-module": ({"project": "validate"}, "package: 'validate' is the import name"),  # configobj's
+    "project-dependency": (
+        {"project": "mlflow", "package": "tracking"},
+        "project: 'mlflow' is the name of one of its dependencies",
+    ),
     "email": ({"author_email": "someone at example"}, "author_email: 'someone at example'"),
     "email-empty": ({"author_email": ""}, "author_email: '' is not an email"),
     "email-control": ({"author_email": "a\x01b@example.com"}, "author_email: 'a\\x01b@example.com' is not an email"),
