@@ -126,6 +126,7 @@ DEFAULT_TREE = {
     "tests/core/test_features.py",
     "tests/core/test_latency.py",
     "tests/core/test_models.py",
+    "tests/core/test_monitor.py",
     "tests/core/test_payloads.py",
     "tests/core/test_report.py",
     "tests/core/test_request_schema.py",

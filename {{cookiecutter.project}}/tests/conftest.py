@@ -204,6 +204,7 @@ def served_project(tmp_path_factory: pytest.TempPathFactory, raw: pd.DataFrame, 
     Independent of `repro` (the test stage runs before it in CI): the shipped model settings, 3,000 rows.
     """
     from {{ cookiecutter.package }}.core.models import build_model
+    from {{ cookiecutter.package }}.core.scoring import predicted_positive_share
     from {{ cookiecutter.package }}.io import model_files
     from {{ cookiecutter.package }}.io.datasets import labels, write_split
 
@@ -219,7 +220,8 @@ def served_project(tmp_path_factory: pytest.TempPathFactory, raw: pd.DataFrame, 
         settings.train.model, contract.numeric(columns), contract.categorical(columns), settings.train.seed
     )
     model.fit(train[columns], labels(train, contract))
-    model_files.save(model, train[contract.input_columns()].dropna().head(5), paths.model)
+    share = predicted_positive_share(model.predict_proba(train[columns])[:, 1], settings.evaluate.threshold)
+    model_files.save(model, train[contract.input_columns()].dropna().head(5), paths.model, share)
     write_split(test, paths.test_split)
     return paths
 
@@ -250,7 +252,7 @@ def served(reference: model_registry.ModelReference, loaded, contract: Contract)
     from {{ cookiecutter.package }}.serving.backends import choose_backend
 
     chosen = choose_backend(loaded.pipeline, contract, contract.input_columns())
-    return ServedModel(reference, chosen, loaded.trained_at)
+    return ServedModel(reference, chosen, loaded.trained_at, loaded.positive_share)
 
 
 @pytest.fixture

@@ -191,13 +191,21 @@ def test_metrics_count_requests_latency_and_predicted_classes(client, records):
     assert metric(client, 'input_validation_failures_total{reason="empty_batch"}') == 1
 
 
-def test_metrics_name_the_serving_model_and_when_it_was_trained(client, served: ServedModel):
+def test_metrics_name_the_serving_model_when_it_was_trained_and_its_positive_share(
+    client, served: ServedModel, contract: Contract
+):
     name, version = served.reference.name, served.version
     assert metric(client, series("model_info", role="stable", name=name, version=version)) == 1
     trained = metric(client, series("model_trained_timestamp_seconds", role="stable", version=version))
     assert served.trained_at is not None
     assert trained == served.trained_at
     assert time.time() - 7 * 24 * 3600 < trained <= time.time()  # trained by this test run's fixtures
+    # The PredictionShift alert's baseline: the model's own positive share on its training rows.
+    labels = {"role": "stable", "version": version, "label": contract.label.positive}
+    share = metric(client, series("model_predicted_positive_share", **labels))
+    assert served.positive_share is not None
+    assert share == served.positive_share
+    assert 0 < share < 1
 
 
 class NonFiniteBackend:

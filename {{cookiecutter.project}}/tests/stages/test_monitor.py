@@ -37,6 +37,7 @@ def test_served_data_like_trainings_holds_and_delayed_labels_give_live_quality_p
     assert (report.rows, report.models, report.log) == (800, {"1": 800}, ("predictions.jsonl",))
     assert report.reference.startswith("champion version 1's training data")
     assert {shift.column for shift in report.shifts} >= {"age", "sex", "hours_per_week"}
+    assert report.prediction_share.baseline == "predictions"  # the champion's run recorded its own share
     assert abs(report.prediction_share.served - report.prediction_share.training) < 0.1
     assert report.quality.rows == 800
     assert report.quality.roc_auc > 0.85

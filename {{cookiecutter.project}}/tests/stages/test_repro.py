@@ -11,7 +11,9 @@ import pytest
 from {{ cookiecutter.package }}.artefacts import Evaluation, Reproduction, TrainedModel
 from {{ cookiecutter.package }}.cli import main
 from {{ cookiecutter.package }}.config import MODEL_NAME, Paths
-from {{ cookiecutter.package }}.io import mlflow_store, registry
+from {{ cookiecutter.package }}.core.scoring import predicted_positive_share
+from {{ cookiecutter.package }}.io import mlflow_store, model_files, registry
+from {{ cookiecutter.package }}.io.datasets import read_split
 
 pytestmark = pytest.mark.integration
 
@@ -26,7 +28,7 @@ def store(paths: Paths) -> mlflow.MlflowClient:
 
 @pytest.mark.xdist_group("reproduced")
 def test_repro_trains_evaluates_and_registers_then_skips_when_nothing_changed(
-    reproduced, leave_ci, monkeypatch, capfd
+    reproduced, leave_ci, monkeypatch, capfd, contract, settings
 ):
     evaluation = Evaluation.read(reproduced.evaluation)
     assert evaluation.test["roc_auc"] > 0.8
@@ -45,6 +47,16 @@ def test_repro_trains_evaluates_and_registers_then_skips_when_nothing_changed(
     assert run.data.metrics["test_roc_auc"] == evaluation.test["roc_auc"]
     assert run.data.params["model.kind"] == "hist_gradient_boosting"
     assert {"git_commit", "data_version"} <= set(run.data.tags)
+
+    # Its positive share on its training rows (the PredictionShift alert's baseline), in models/model and in
+    # the registered version the service downloads.
+    local = model_files.load(reproduced.model)
+    registered = registry.load(registry.resolve(reproduced, f"models:/{MODEL_NAME}/1"))
+    train = read_split(reproduced.train_split)
+    probability = local.pipeline.predict_proba(train[contract.input_columns()])[:, 1]
+    share = predicted_positive_share(probability, settings.evaluate.threshold)
+    assert local.positive_share == registered.positive_share == share
+    assert 0 < share < 1
 
     leave_ci(monkeypatch, reproduced.root)
     capfd.readouterr()

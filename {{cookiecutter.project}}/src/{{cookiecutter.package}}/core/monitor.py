@@ -1,23 +1,28 @@
-"""What `monitor` judges in served data, pure: the prediction share against training's positive rate, and
+"""What `monitor` judges in served data, pure: the prediction share against training's, and
 live quality from delayed labels, overall and per slice (skew per column is core/drift.py's PSI)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from .scoring import segment_masks
+from .scoring import PREDICTED_POSITIVE_SHARE, segment_masks
 
 
 @dataclass(frozen=True)
 class PredictionShare:
-    """The share of positive predictions served, against the positive rate of the training data."""
+    """The share of positive predictions served, against training's: the model's own share of positive
+    predictions on its training rows (what the PredictionShift alert compares with too), or the training
+    labels' positive rate when its run did not record that (`baseline` says which)."""
 
     served: float
     training: float
     limit: float
+    baseline: Literal["predictions", "labels"] = "labels"
+    """(Absent from a monitor.json written before it: those compared with the labels.)"""
 
     @property
     def shift(self) -> float:
@@ -28,10 +33,16 @@ class PredictionShare:
         return self.shift <= self.limit
 
 
-def training_positive_rate(reference: dict, label: str, positive: str) -> float | None:
-    """The label's positive share in a reference profile (core/drift.py profile); None if it has none."""
+def training_share(
+    reference: dict, label: str, positive: str
+) -> tuple[float, Literal["predictions", "labels"]] | None:
+    """Training's positive share in a reference profile: the model's predictions' (train records it in its
+    run's profile), else the label's (an older run, data/reference.json); None if it has neither."""
+    predicted = reference.get(PREDICTED_POSITIVE_SHARE)
+    if isinstance(predicted, int | float) and not isinstance(predicted, bool) and 0 <= predicted <= 1:
+        return float(predicted), "predictions"
     frequencies = reference.get("columns", {}).get(label, {}).get("frequencies")
-    return None if frequencies is None else float(frequencies.get(positive, 0.0))
+    return None if frequencies is None else (float(frequencies.get(positive, 0.0)), "labels")
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,16 @@ def classification_scores(y_true: np.ndarray, probability: np.ndarray, threshold
     return {name: round(float(value), 6) for name, value in scores.items()}
 
 
+PREDICTED_POSITIVE_SHARE = "predicted_positive_share"
+"""Where a model records predicted_positive_share on its training rows: its MLmodel metadata (the service
+exports it) and its run's training profile (monitor reads it)."""
+
+
+def predicted_positive_share(probability: np.ndarray, threshold: float) -> float:
+    """The share of rows predicted positive (probability >= threshold, as the service labels them)."""
+    return round(float((probability >= threshold).mean()), 6) if len(probability) else 0.0
+
+
 def segment_masks(segments: pd.Series) -> dict[str, np.ndarray]:
     """Row masks of every segment of the slice column, sorted (rows with no segment left out)."""
     return {str(segment): (segments == segment).to_numpy() for segment in sorted(segments.dropna().unique())}

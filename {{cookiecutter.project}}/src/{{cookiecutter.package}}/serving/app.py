@@ -84,7 +84,7 @@ def create_app(
     positive, negative = contract.label.positive, contract.label.negative
     metrics = ServiceMetrics()
     models = Models(on_load_failure)
-    metrics.watch(models)
+    metrics.watch(models, positive)
     slot = models.stable
     counted = {label: metrics.predictions.labels(label) for label in (positive, negative)}
 

@@ -27,6 +27,8 @@ class ServedModel:
     chosen: Chosen
     trained_at: float | None = None
     """Seconds since the epoch (model_trained_timestamp_seconds), when the model folder says."""
+    positive_share: float | None = None
+    """The share of its training rows it predicted positive (model_predicted_positive_share), when it says."""
 
     @property
     def version(self) -> str:

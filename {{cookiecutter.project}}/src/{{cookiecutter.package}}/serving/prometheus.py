@@ -74,9 +74,10 @@ class ServiceMetrics:
             registry=self.registry,
         )
 
-    def watch(self, models: Models) -> None:
-        """Export the models' versions and training times, read at each scrape (see ModelsCollector)."""
-        self.registry.register(ModelsCollector(models))
+    def watch(self, models: Models, positive: str) -> None:
+        """Export the models' versions, training times and positive shares, read at each scrape (see
+        ModelsCollector); `positive` is the label predictions_total counts positive predictions under."""
+        self.registry.register(ModelsCollector(models, positive))
 
     def observe_model(self, version: str, outcome: str, seconds: float) -> None:
         self.model_requests.labels(version, outcome).inc()
@@ -98,11 +99,15 @@ class ServiceMetrics:
 
 
 class ModelsCollector:
-    """model_info{role, name, version} = 1 and model_trained_timestamp_seconds{role, version} for the
-    stable model and, during a deployment, the candidate: read at each scrape, so always the ones serving."""
+    """model_info{role, name, version} = 1, model_trained_timestamp_seconds{role, version} and
+    model_predicted_positive_share{role, version, label} for the stable model and, during a deployment, the
+    candidate: read at each scrape, so always the ones serving. The last is the share of its training rows the
+    model predicted positive, under the label predictions_total counts them by: the PredictionShift alert
+    compares the served share with it, whatever the data and the model."""
 
-    def __init__(self, models: Models) -> None:
+    def __init__(self, models: Models, positive: str) -> None:
         self.models = models
+        self.positive = positive
 
     def describe(self) -> list[Metric]:
         return []  # nothing to check at registration: the series exist only once a model is loaded
@@ -116,6 +121,11 @@ class ModelsCollector:
             "When the serving model was trained (saved), in seconds since the epoch",
             labels=["role", "version"],
         )
+        share = GaugeMetricFamily(
+            "model_predicted_positive_share",
+            "The share of its training rows the serving model predicted positive (predictions_total's label)",
+            labels=["role", "version", "label"],
+        )
         slots = [self.models.stable, *([self.models.candidate] if self.models.candidate else [])]
         for slot in slots:
             if (served := slot.model) is None:
@@ -123,8 +133,11 @@ class ModelsCollector:
             info.add_metric([slot.role, served.reference.name, served.version], 1)
             if served.trained_at is not None:
                 trained.add_metric([slot.role, served.version], served.trained_at)
+            if served.positive_share is not None:
+                share.add_metric([slot.role, served.version, self.positive], served.positive_share)
         yield info
         yield trained
+        yield share
 
 
 class MetricsMiddleware:

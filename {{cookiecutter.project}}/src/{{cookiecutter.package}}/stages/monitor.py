@@ -1,7 +1,7 @@
 """monitor: the served data (the sampled prediction log) against the champion's training data.
 
 Training/serving skew per input column (PSI and missing rates, as `validate` and `drift` measure them),
-the share of positive predictions against training's positive rate, and, with delayed labels
+the share of positive predictions against training's, and, with delayed labels
 (`--labels FILE`: a CSV with request_id, optional index, and the label column, joined on the log's
 request ids), live ROC AUC overall and per slice. Only the records the champion served are judged: the log
 also holds what earlier versions and a candidate served (reports/monitor.json counts them all by version).
@@ -23,7 +23,7 @@ from ..artefacts import Monitoring
 from ..config import Paths
 from ..contract import Contract
 from ..core.drift import shifts
-from ..core.monitor import LiveQuality, PredictionShare, live_quality, training_positive_rate
+from ..core.monitor import LiveQuality, PredictionShare, live_quality, training_share
 from ..deployment.service import LocalService
 from ..errors import DataError, UserError
 from ..io import registry
@@ -202,13 +202,15 @@ def assess(
     found = shifts(reference, inputs, contract, limits.psi_max, limits.missing_increase_max)
     positive, negative = contract.label.positive, contract.label.negative
     served = round(sum(entry["label"] == positive for entry in logged) / len(logged), 6)
-    training = training_positive_rate(reference, contract.label.column, positive)
-    share = None if training is None else PredictionShare(served, training, limits.prediction_shift_max)
+    share = None
+    if (baseline := training_share(reference, contract.label.column, positive)) is not None:
+        training, kind = baseline
+        share = PredictionShare(served, training, limits.prediction_shift_max, kind)
 
     problems = [shift.breach for shift in found if not shift.ok]
     if share is not None and not share.ok:
         problems.append(
-            f"positive predictions {served:.3f} against {training:.3f} in training: "
+            f"positive predictions {served:.3f} against {share.training:.3f} in training ({share.baseline}): "
             f"{share.shift:.3f} > {share.limit:g}"
         )
     quality: LiveQuality | None = None
@@ -244,7 +246,9 @@ def summary(report: Monitoring) -> str:
     """One line on a verdict that holds."""
     largest = max((s.value for s in report.shifts if s.statistic == "psi"), default=0.0)
     share = report.prediction_share
-    positive = f", positive share {share.served:.3f} (training {share.training})" if share else ""
+    positive = ""
+    if share:
+        positive = f", positive share {share.served:.3f} (training {share.training}, its {share.baseline})"
     quality = report.quality
     scored = ""
     if quality and quality.roc_auc is not None:
