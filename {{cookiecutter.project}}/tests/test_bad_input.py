@@ -157,8 +157,9 @@ def test_bad_params_stop_repro_before_it_touches_anything(trained, attempt, chan
         ("", "expected a mapping of keys to values at the top level"),
         ("- a list\n", "expected a mapping of keys to values at the top level"),
         (b"\xff\xfe binary", "cannot be read"),
+        ("? [a, b]\n: 1\n", "line 1: a key must be a single value, not a list or a mapping"),
     ],
-    ids=["empty", "a-list", "not-utf8"],
+    ids=["empty", "a-list", "not-utf8", "a-list-as-key"],
 )
 def test_an_unreadable_params_file_is_one_line(trained, attempt, content, problem):
     original = trained.params.read_bytes()

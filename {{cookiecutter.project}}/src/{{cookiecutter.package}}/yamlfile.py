@@ -21,11 +21,15 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser: ten times faster
-    """A safe loader that refuses a key given twice in one mapping (YAML would keep the last silently)."""
+    """A safe loader that refuses a key given twice in one mapping (YAML would keep the last silently), and
+    a key that is a list or a mapping (YAML's `? [a, b]`), which no file here has."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                problem = "a key must be a single value, not a list or a mapping"
+                raise yaml.constructor.ConstructorError(problem=problem, problem_mark=key_node.start_mark)
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(

@@ -74,6 +74,24 @@ def test_a_healthy_service_passes_and_writes_the_reports(short_loadtest, monkeyp
     assert not (short_loadtest.root / logged).exists()
 
 
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("", "not an http:// or https:// URL"),
+        ("localhost:8000", "not an http:// or https:// URL"),
+        ("http://127.0.0.1:99999", "not a usable URL (Port out of range 0-65535)"),
+        ("http://127.0.0.1:8000/a b", "not a usable URL (URL can't contain control characters."),
+    ],
+)
+def test_a_url_that_names_no_service_is_one_line(short_loadtest, monkeypatch, capsys, url, problem):
+    monkeypatch.chdir(short_loadtest.root)
+    assert main(["loadtest", "--url", url]) == 2
+    said = capsys.readouterr().err
+    assert said.startswith(f"error: the service at {url!r}: {problem}")
+    assert len(said.splitlines()) == 1
+    assert not short_loadtest.loadtest.exists()
+
+
 def test_a_slowed_service_fails_the_gate_naming_each_missed_slo(
     short_loadtest, slowed_service, monkeypatch, capsys
 ):

@@ -57,6 +57,31 @@ def test_serve_on_a_port_in_use_is_a_one_line_error(served_project, monkeypatch,
     assert "startup complete" not in error.out + error.err
 
 
+def test_serve_probes_its_address_in_its_own_family_and_names_a_bad_host(served_project, monkeypatch, capsys):
+    monkeypatch.chdir(served_project.root)
+    with socket.socket(socket.AF_INET6) as taken:  # an IPv6 address is an address, probed as one
+        taken.bind(("::1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        assert main(["serve", "--host", "::1", "--port", str(port)]) == 2
+        in_use = f"error: --port {port}: cannot listen on [::1]:{port} (Address already in use)\n"
+        assert capsys.readouterr().err == in_use
+
+    for host in ("no-such-host.invalid", "a" * 300):  # not resolved; a name too long to encode
+        assert main(["serve", "--host", host, "--port", str(free_port())]) == 2
+        assert capsys.readouterr().err.startswith(f"error: --host {host}: not an address to listen on (")
+
+
+def test_an_admin_token_file_that_is_not_text_is_one_line(served_project, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(served_project.root)
+    token = tmp_path / "token"
+    token.write_bytes(b"\xff\xfe" * 16)
+
+    assert main(["serve", "--admin-token-file", str(token), "--port", str(free_port())]) == 2
+    assert capsys.readouterr().err == f"error: --admin-token-file {token}: not UTF-8 text\n"
+
+
 def test_a_model_that_fails_to_load_stops_serve_with_exit_3(served_project, tmp_path, monkeypatch, capsys):
     broken = tmp_path / "broken-model"
     shutil.copytree(served_project.model, broken)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import http.client
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -44,6 +46,13 @@ def wait_ready(url: str, timeout_s: float, process: subprocess.Popen[bytes] | No
 def check_ready(url: str) -> None:
     """A service that should already run answers GET url/ready with 200: a one-line error otherwise."""
     try:
+        parts = urllib.parse.urlsplit(url)
+        _ = parts.port  # a ValueError when out of range or not a number
+    except ValueError as error:
+        raise UserError(f"the service at {url!r}: not a usable URL ({error})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UserError(f"the service at {url!r}: not an http:// or https:// URL")
+    try:
         with urllib.request.urlopen(f"{url}/ready", timeout=5) as response:
             if response.status == 200:
                 return
@@ -52,6 +61,8 @@ def check_ready(url: str) -> None:
     except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
         reason = getattr(error, "reason", error)
         raise UserError(f"the service at {url} does not answer ({reason})") from None
+    except (ValueError, http.client.InvalidURL) as error:  # a space or a control character, say
+        raise UserError(f"the service at {url!r}: not a usable URL ({error})") from None
 
 
 def stop(process: subprocess.Popen[bytes], timeout_s: float = 10) -> None:

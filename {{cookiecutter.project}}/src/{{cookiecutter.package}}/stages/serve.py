@@ -116,18 +116,29 @@ def read_token(path: Path) -> str:
         token = path.read_text(encoding="utf-8").strip()
     except OSError as error:
         raise UserError(f"--admin-token-file {path}: cannot be read ({error.strerror})") from None
+    except UnicodeDecodeError:
+        raise UserError(f"--admin-token-file {path}: not UTF-8 text") from None
     if len(token) < 16:
         raise UserError(f"--admin-token-file {path}: the token must be at least 16 characters")
     return token
 
 
 def require_free(host: str, port: int) -> None:
-    """A one-line error, before the server starts, when the address is taken."""
-    with socket.socket() as probe:
+    """A one-line error, before the server starts, when the host is no address or the port is taken; probed
+    in the host's own family, as uvicorn binds (an IPv6 address too)."""
+    try:
+        family, kind, _, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except (OSError, UnicodeError) as error:  # socket.gaierror; a name IDNA cannot encode
+        reason = getattr(error, "strerror", None) or error
+        raise UserError(f"--host {host}: not an address to listen on ({reason})") from None
+    where = f"[{host}]:{port}" if family == socket.AF_INET6 else f"{host}:{port}"
+    with socket.socket(family, kind) as probe:
         probe.setsockopt(
             socket.SOL_SOCKET, socket.SO_REUSEADDR, 1
         )  # as uvicorn binds: only a listener is in the way
         try:
-            probe.bind((host, port))
+            probe.bind(address)
         except OSError as error:
-            raise UserError(f"--port {port}: cannot listen on {host}:{port} ({error.strerror})") from None
+            raise UserError(f"--port {port}: cannot listen on {where} ({error.strerror})") from None
