@@ -1,6 +1,8 @@
 """monitor on a prediction log written as the service writes it, with the reproduced project's model as
 champion: served data like training's holds; skewed inputs or poor live quality exit 1; bad input exits 2."""
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -132,6 +134,23 @@ def test_no_log_too_few_records_or_bad_labels_are_one_line_errors(champion, raw,
         capsys.readouterr().err
         == f"error: --labels {labels}: request req-0 index 0 is labelled twice (row 5)\n"
     )
+
+    for index in ("1.5", "1e400", "-1"):
+        labels.write_text(f"request_id,index,income\nreq-0,0,>50K\nreq-1,{index},>50K\n")
+        assert main(["monitor", "--log", str(champion.root / "more.jsonl"), "--labels", str(labels)]) == 2
+        assert capsys.readouterr().err == f"error: --labels {labels}: index: not a whole number in row 3\n"
+    labels.write_bytes("request_id,income\nreq-0,>50K\nreq-1,<=50K \xe9\n".encode("latin-1"))
+    assert main(["monitor", "--log", str(champion.root / "more.jsonl"), "--labels", str(labels)]) == 2
+    assert capsys.readouterr().err.startswith(f"error: --labels {labels}: cannot be read ('utf-8' codec")
+
+    lines = (champion.root / "more.jsonl").read_text().splitlines()
+    entry = json.loads(lines[4])
+    entry["inputs"]["age"] = "forty"
+    written = champion.root / "written-by-hand.jsonl"
+    written.write_text("\n".join([*lines[:4], json.dumps(entry), *lines[5:]]) + "\n")
+    assert main(["monitor", "--log", str(written)]) == 2
+    said = capsys.readouterr().err
+    assert said == f"error: {written}:5: age 'forty' is not a number: not a line the service wrote\n"
 
     broken = champion.root / "broken.jsonl"
     broken.write_text('{"inputs": {}, "probability": "high", "request_id": "r", "label": ">50K"}\n')

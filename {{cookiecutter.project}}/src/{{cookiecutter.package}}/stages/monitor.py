@@ -83,7 +83,7 @@ def read_log(path: Path) -> Logged:
             if entry is None:
                 unreadable.append(f"{file}:{number}")
             else:
-                records.append({**entry, "file": file.name})
+                records.append({**entry, "file": file.name, "at": f"{file}:{number}"})
     if unreadable and (not records or len(unreadable) > count * UNREADABLE_SHARE_MAX):
         raise UserError(f"{unreadable[0]}: not a prediction log line")
     return Logged(records, tuple(unreadable))
@@ -104,11 +104,25 @@ def _entry(line: bytes) -> dict | None:
     return entry if usable else None
 
 
+def numbers_as_numbers(inputs: pd.DataFrame, contract: Contract, logged: list[dict]) -> pd.DataFrame:
+    """The logged inputs, the contract's numeric columns as numbers. The service logs only what it validated:
+    a value that is not a number was written by something else, a one-line error naming its line."""
+    for name in contract.numeric([column for column in inputs.columns if column in contract.columns]):
+        values = pd.to_numeric(inputs[name], errors="coerce")
+        wrong = (values.isna() & inputs[name].notna()).to_numpy()
+        if wrong.any():
+            row = int(wrong.argmax())
+            value = inputs[name].iloc[row]
+            raise UserError(f"{logged[row]['at']}: {name} {value!r} is not a number: not a line the service wrote")
+        inputs[name] = values
+    return inputs
+
+
 def read_labels(path: Path, column: str, classes: tuple[str, str]) -> pd.DataFrame:
     """Delayed labels, one per logged record (request id and index); any other file is a one-line error."""
     try:
         labels = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise UserError(f"--labels {path}: cannot be read ({error})") from None
     missing = {"request_id", column} - set(labels.columns)
     if missing:
@@ -118,10 +132,10 @@ def read_labels(path: Path, column: str, classes: tuple[str, str]) -> pd.DataFra
         raise UserError(f"--labels {path}: unknown label {unknown[0]!r} (expected {' or '.join(classes)})")
     if "index" not in labels:
         labels["index"] = "0"
-    index = pd.to_numeric(labels["index"], errors="coerce")
-    if index.isna().any():
-        raise UserError(f"--labels {path}: index: not a whole number in row {int(index.isna().argmax()) + 2}")
-    labels = labels.assign(index=index.astype(int))
+    whole = labels["index"].str.fullmatch(r"\s*\d{1,9}(\.0*)?\s*").to_numpy()  # 3, or 3.0 (pandas may write)
+    if not whole.all():
+        raise UserError(f"--labels {path}: index: not a whole number in row {int((~whole).argmax()) + 2}")
+    labels = labels.assign(index=pd.to_numeric(labels["index"]).astype(int))
     twice = labels.duplicated(["request_id", "index"])
     if twice.any():
         row = labels[twice].iloc[0]
@@ -198,7 +212,9 @@ def assess(
         )
     # "" is a missing value to the service (as in the raw data): a category of its own here, it would look
     # like skew, and hide a rise of missing values.
-    inputs = pd.DataFrame([entry["inputs"] for entry in logged]).replace({"": None})
+    inputs = numbers_as_numbers(
+        pd.DataFrame([entry["inputs"] for entry in logged]).replace({"": None}), contract, logged
+    )
     found = shifts(reference, inputs, contract, limits.psi_max, limits.missing_increase_max)
     positive, negative = contract.label.positive, contract.label.negative
     served = round(sum(entry["label"] == positive for entry in logged) / len(logged), 6)
