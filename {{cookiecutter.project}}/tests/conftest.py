@@ -52,7 +52,13 @@ PROJECT_FILES = (
     "data/golden.csv",
     "src",
 )
-CI_CONTEXT = (*BRANCH_VARIABLES, "GITHUB_EVENT_NAME", "CI_MERGE_REQUEST_IID", "CHANGE_ID")
+CI_CONTEXT = (
+    *BRANCH_VARIABLES,
+    "GITHUB_EVENT_NAME",
+    "CI_MERGE_REQUEST_IID",
+    "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA",
+    "CHANGE_ID",
+)
 """What tells the project which branch or pull request CI builds; tests set it themselves."""
 
 

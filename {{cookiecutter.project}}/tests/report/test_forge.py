@@ -222,13 +222,13 @@ def test_plan_keeps_the_oldest_of_ours():
 # -- where to post ----------------------------------------------------------------------------------------
 
 
-def github_event(tmp_path: Path, head_repo: str = "acme/income") -> dict[str, str]:
+def github_event(tmp_path: Path, head_repo: str = "acme/income", head_sha: str = "c0ffee") -> dict[str, str]:
     event = tmp_path / "event.json"
     event.write_text(
         json.dumps(
             {
                 "number": 7,
-                "pull_request": {"number": 7, "head": {"sha": "c0ffee", "repo": {"full_name": head_repo}}},
+                "pull_request": {"number": 7, "head": {"sha": head_sha, "repo": {"full_name": head_repo}}},
             }
         )
     )
@@ -295,18 +295,28 @@ def test_the_report_names_the_requests_head_commit_and_the_merge_it_tested(proje
     """A GitHub pull request run (and a GitLab merged-results pipeline) checks out the change merged into its
     target: a commit the reviewer never sees. The report names the head, and the merge commit it tested."""
     git = ["git", "-c", "user.name=ci", "-c", "user.email=ci@example.com", "-C", str(project.root)]
-    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "merge"], check=True)
-    merge = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout
-    merge = merge.strip()
-    env = {k: v for k, v in github_event(tmp_path).items() if k != "GITHUB_TOKEN"}  # nothing to post
+
+    def commit(message: str) -> str:
+        subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", message], check=True)
+        found = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True)
+        return found.stdout.strip()
+
+    head = commit("the pull request's head")
+    merge = commit("its merge into main")  # the head is its parent, as in GitHub's merge commit
+    env = github_event(tmp_path, head_sha=head)
+    del env["GITHUB_TOKEN"]  # nothing is posted
     for name, value in env.items():
         monkeypatch.setenv(name, value)
 
     assert main(["report"]) == 0
-
-    expected = f"commit `c0ffee` (tested merged into its target: `{merge[:12]}`)"
+    expected = f"commit `{head[:12]}` (tested merged into its target: `{merge[:12]}`)"
     assert expected in project.report_markdown.read_text().splitlines()[2]
     assert f"<p>tested merged into its target: {merge}</p>" in project.report_html.read_text()
+
+    # pull_request_target checks out the target's tip, which is not the change merged: that is what it names
+    monkeypatch.setenv("GITHUB_EVENT_PATH", github_event(tmp_path, head_sha="c0ffee")["GITHUB_EVENT_PATH"])
+    assert main(["report"]) == 0
+    assert f"commit `{merge[:12]}` · branch" in project.report_markdown.read_text().splitlines()[2]
     merged_results = {"CI_API_V4_URL": "https://gitlab.example/api/v4"}
     merged_results["CI_MERGE_REQUEST_SOURCE_BRANCH_SHA"] = "c0"
     assert posting.head_commit(merged_results) == "c0"

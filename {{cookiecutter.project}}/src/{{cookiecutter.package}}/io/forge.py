@@ -76,9 +76,9 @@ def plan(comments: list[Comment], marker: str, author: str) -> tuple[int | None,
 
 
 def head_commit(env: Mapping[str, str]) -> str | None:
-    """The change request's head commit when the run checked out another: a GitHub pull request run and a
-    GitLab merged-results pipeline test the change merged into its target (a merge commit). None otherwise,
-    or when unknown (Jenkins does not say)."""
+    """The change request's head commit, as the CI says, when it may not be the one checked out: a GitHub
+    pull request run checks out the change merged into its target (a `pull_request_target` one, the
+    target's tip), a GitLab merged-results pipeline the merge. None otherwise, or when unknown (Jenkins)."""
     if env.get("GITHUB_ACTIONS") == "true" and env.get("GITHUB_EVENT_NAME", "").startswith("pull_request"):
         try:
             event = json.loads(Path(env["GITHUB_EVENT_PATH"]).read_text(encoding="utf-8"))

@@ -41,6 +41,12 @@ def git_commit(root: Path) -> str | None:
     return f"{commit}-dirty" if changes else commit
 
 
+def git_parents(root: Path) -> list[str]:
+    """The checked-out commit's parents (two for a merge commit); none outside git."""
+    found = _git(root, "rev-list", "--parents", "-n", "1", "HEAD")
+    return found.split()[1:] if found else []
+
+
 BRANCH_VARIABLES = (
     "GITHUB_HEAD_REF",  # GitHub, pull requests: the source branch
     "GITHUB_REF_NAME",  # GitHub, pushes

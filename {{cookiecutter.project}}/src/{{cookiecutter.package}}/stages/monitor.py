@@ -112,8 +112,8 @@ def numbers_as_numbers(inputs: pd.DataFrame, contract: Contract, logged: list[di
         wrong = (values.isna() & inputs[name].notna()).to_numpy()
         if wrong.any():
             row = int(wrong.argmax())
-            value = inputs[name].iloc[row]
-            raise UserError(f"{logged[row]['at']}: {name} {value!r} is not a number: not a line the service wrote")
+            value, at = inputs[name].iloc[row], logged[row]["at"]
+            raise UserError(f"{at}: {name} {value!r} is not a number: not a line the service wrote")
         inputs[name] = values
     return inputs
 

@@ -35,7 +35,7 @@ from ..core.report_html import to_html
 from ..errors import PostError, UserError
 from ..io import forge
 from ..io.files import write_atomic
-from ..io.versions import git_branch, git_commit, off_default_branch
+from ..io.versions import git_branch, git_commit, git_parents, off_default_branch
 from .pipeline import DEFAULT_BRANCH_ONLY, ORDER, SCHEDULED
 
 A = TypeVar("A", bound=Artefact)
@@ -137,9 +137,10 @@ def context(paths: Paths, env: dict[str, str]) -> Context:
     else:
         run_url = env.get("CI_PIPELINE_URL") or env.get("BUILD_URL")
     checked_out, head = git_commit(paths.root), forge.head_commit(env)
-    merged = head is not None and checked_out is not None and checked_out.removesuffix("-dirty") != head
-    tested = checked_out if merged else None
-    return Context(PROJECT, head or checked_out, git_branch(paths.root), run_url, tested)
+    if head is not None and checked_out is not None and head in git_parents(paths.root):
+        # The change merged into its target (GitHub's refs/pull/N/merge, GitLab's merged results)
+        return Context(PROJECT, head, git_branch(paths.root), run_url, tested=checked_out)
+    return Context(PROJECT, checked_out or head, git_branch(paths.root), run_url)
 
 
 def post(report: Report, markdown: str, env: dict[str, str], strict: bool) -> None:
