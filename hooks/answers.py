@@ -31,8 +31,9 @@ IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+")
 BRANCH = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
 DEPENDENCIES = json.loads(Path(__file__).with_name("dependencies.json").read_text(encoding="utf-8"))
-"""The distribution and top-level module names of the generated project's locked environment (uv.lock, all
-groups): a project named like one cannot be installed with it, a package named like one is shadowed by it.
+"""The distribution and top-level module names of the generated project's environment (uv.lock's
+dependencies and dev group, as a default project installs them on Linux; not the optional gcs and azure
+extras): a project named like one cannot be installed with it, a package named like one is shadowed by it.
 A template test lists them in a baked project's environment and asserts this file is that list."""
 
 

@@ -210,7 +210,7 @@ def served_project(tmp_path_factory: pytest.TempPathFactory, raw: pd.DataFrame, 
     Independent of `repro` (the test stage runs before it in CI): the shipped model settings, 3,000 rows.
     """
     from {{ cookiecutter.package }}.core.models import build_model
-    from {{ cookiecutter.package }}.core.scoring import predicted_positive_share
+    from {{ cookiecutter.package }}.core.scoring import score_quantiles
     from {{ cookiecutter.package }}.io import model_files
     from {{ cookiecutter.package }}.io.datasets import labels, write_split
 
@@ -226,8 +226,8 @@ def served_project(tmp_path_factory: pytest.TempPathFactory, raw: pd.DataFrame, 
         settings.train.model, contract.numeric(columns), contract.categorical(columns), settings.train.seed
     )
     model.fit(train[columns], labels(train, contract))
-    share = predicted_positive_share(model.predict_proba(train[columns])[:, 1], settings.evaluate.threshold)
-    model_files.save(model, train[contract.input_columns()].dropna().head(5), paths.model, share)
+    quantiles = score_quantiles(model.predict_proba(train[columns])[:, 1])
+    model_files.save(model, train[contract.input_columns()].dropna().head(5), paths.model, quantiles)
     write_split(test, paths.test_split)
     return paths
 
@@ -252,13 +252,15 @@ def pipeline(loaded: model_files.LoadedModel):
 
 
 @pytest.fixture(scope="session")
-def served(reference: model_registry.ModelReference, loaded, contract: Contract) -> ServedModel:
+def served(
+    reference: model_registry.ModelReference, loaded, contract: Contract, settings: Settings
+) -> ServedModel:
     """The served project's model as the service serves it (ONNX Runtime, converted once)."""
     from {{ cookiecutter.package }}.serving.app import ServedModel
     from {{ cookiecutter.package }}.serving.backends import choose_backend
 
     chosen = choose_backend(loaded.pipeline, contract, contract.input_columns())
-    return ServedModel(reference, chosen, loaded.trained_at, loaded.positive_share)
+    return ServedModel.of(reference, chosen, loaded, settings.evaluate.threshold)
 
 
 @pytest.fixture

@@ -149,7 +149,7 @@ class Monitoring(Artefact):
     reference: str
     shifts: tuple[Shift, ...]
     prediction_share: PredictionShare | None
-    """None when the training profile has no label share to compare with."""
+    """None when the training profile has neither score quantiles nor a label share to compare with."""
     quality: LiveQuality | None = None
     """Live quality, when delayed labels were given (--labels)."""
     skipped: tuple[str, ...] = ()

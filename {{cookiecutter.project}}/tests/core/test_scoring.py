@@ -49,3 +49,21 @@ def test_curves_and_confusion_have_the_columns_dvc_plots_read():
     assert list(rows.columns) == ["actual", "predicted"]
     assert len(rows) == len(Y)
     assert scoring.confusion_counts(Y, P, 0.5) == {"tn": 3, "fp": 0, "fn": 1, "tp": 2}
+
+
+@pytest.mark.parametrize("distribution", ["uniform", "skewed", "ties"])
+def test_the_share_predicted_positive_at_any_threshold_follows_from_the_score_quantiles(distribution):
+    """101 numbers stand for the scores: the share at a threshold is within a quantile step (1%) of the
+    exact one, ties at the threshold counted positive as the service counts them."""
+    rng = np.random.default_rng(0)
+    scores = {
+        "uniform": rng.uniform(size=5000),
+        "skewed": rng.beta(0.5, 3, size=5000),
+        "ties": np.repeat([0.0, 0.3, 0.5, 1.0], [2000, 1000, 1500, 500]),
+    }[distribution]
+    quantiles = tuple(scoring.score_quantiles(scores))
+    assert len(quantiles) == 101
+    for threshold in (0.0, 0.1, 0.3, 0.5, 0.77, 1.0, 1.5):
+        exact = float((scores >= threshold).mean())
+        step = 0.01 + 1e-9
+        assert scoring.positive_share(quantiles, threshold) == pytest.approx(exact, abs=step), threshold

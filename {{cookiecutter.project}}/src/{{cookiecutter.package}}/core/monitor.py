@@ -9,7 +9,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .scoring import PREDICTED_POSITIVE_SHARE, segment_masks
+from .scoring import SCORE_QUANTILES, positive_share, read_quantiles, segment_masks
 
 
 @dataclass(frozen=True)
@@ -34,13 +34,13 @@ class PredictionShare:
 
 
 def training_share(
-    reference: dict, label: str, positive: str
+    reference: dict, label: str, positive: str, threshold: float
 ) -> tuple[float, Literal["predictions", "labels"]] | None:
-    """Training's positive share in a reference profile: the model's predictions' (train records it in its
-    run's profile), else the label's (an older run, data/reference.json); None if it has neither."""
-    predicted = reference.get(PREDICTED_POSITIVE_SHARE)
-    if isinstance(predicted, int | float) and not isinstance(predicted, bool) and 0 <= predicted <= 1:
-        return float(predicted), "predictions"
+    """Training's positive share in a reference profile: the model's predictions' at threshold (from the
+    score quantiles train records in its run's profile), else the label's (an older run,
+    data/reference.json); None if it has neither."""
+    if (quantiles := read_quantiles(reference.get(SCORE_QUANTILES))) is not None:
+        return positive_share(quantiles, threshold), "predictions"
     frequencies = reference.get("columns", {}).get(label, {}).get("frequencies")
     return None if frequencies is None else (float(frequencies.get(positive, 0.0)), "labels")
 

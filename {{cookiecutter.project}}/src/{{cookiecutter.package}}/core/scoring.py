@@ -6,6 +6,8 @@ scikit-learn is imported in the functions that score, not here: the typed artefa
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
@@ -32,14 +34,39 @@ def classification_scores(y_true: np.ndarray, probability: np.ndarray, threshold
     return {name: round(float(value), 6) for name, value in scores.items()}
 
 
-PREDICTED_POSITIVE_SHARE = "predicted_positive_share"
-"""Where a model records predicted_positive_share on its training rows: its MLmodel metadata (the service
-exports it) and its run's training profile (monitor reads it)."""
+SCORE_QUANTILES = "training_score_quantiles"
+"""Where a model records score_quantiles of its training rows: its MLmodel metadata (the service exports
+positive_share at its threshold from it) and its run's training profile (monitor does the same)."""
 
 
-def predicted_positive_share(probability: np.ndarray, threshold: float) -> float:
-    """The share of rows predicted positive (probability >= threshold, as the service labels them)."""
-    return round(float((probability >= threshold).mean()), 6) if len(probability) else 0.0
+def score_quantiles(probability: np.ndarray) -> list[float]:
+    """The 0th to 100th percentiles of positive-class probabilities: their distribution in 101 numbers, from
+    which the share predicted positive at any threshold follows (positive_share), without training again."""
+    return [round(float(value), 6) for value in np.quantile(probability, np.linspace(0, 1, 101))]
+
+
+def read_quantiles(value: object) -> tuple[float, ...] | None:
+    """Recorded score quantiles, or None when they are not (an older model) or not usable."""
+    if not isinstance(value, list | tuple) or len(value) < 2:
+        return None
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1 for v in value):
+        return None
+    found = tuple(float(v) for v in value)
+    return found if all(low <= high for low, high in itertools.pairwise(found)) else None
+
+
+def positive_share(quantiles: tuple[float, ...], threshold: float) -> float:
+    """The share of rows scoring >= threshold (predicted positive, as the service labels them), from the
+    quantiles of their scores: to within one quantile step (1% with score_quantiles')."""
+    top = len(quantiles) - 1
+    above = int(np.searchsorted(quantiles, threshold, side="left"))  # the first quantile >= threshold
+    if above == 0:
+        return 1.0
+    if above > top:
+        return 0.0
+    low, high = quantiles[above - 1], quantiles[above]  # low < threshold <= high
+    below = (above - 1 + (threshold - low) / (high - low)) / top
+    return round(1 - below, 6)
 
 
 def segment_masks(segments: pd.Series) -> dict[str, np.ndarray]:

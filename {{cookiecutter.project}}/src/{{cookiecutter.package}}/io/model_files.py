@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import PROJECT, Paths
-from ..core.scoring import PREDICTED_POSITIVE_SHARE
+from ..core.scoring import SCORE_QUANTILES, read_quantiles
 from ..errors import UserError
 
 if TYPE_CHECKING:
@@ -35,9 +35,10 @@ class LoadedModel:
     size_bytes: int
     trained_at: float | None = None
     """When it was saved (MLmodel's utc_time_created), in seconds since the epoch; None if not recorded."""
-    positive_share: float | None = None
-    """The share of its training rows it predicted positive (MLmodel metadata): what the service's positive
-    share is measured against (the PredictionShift alert). None for a model saved without it."""
+    score_quantiles: tuple[float, ...] | None = None
+    """The percentiles of its scores on its training rows (MLmodel metadata, core/scoring.py): the service's
+    positive share is measured against the share they give at its threshold (the PredictionShift alert).
+    None for a model saved without them."""
 
 
 def requirements() -> list[str]:
@@ -55,9 +56,9 @@ def requirements() -> list[str]:
     ]
 
 
-def model_arguments(model: Pipeline, example: pd.DataFrame, positive_share: float | None = None) -> dict:
+def model_arguments(model: Pipeline, example: pd.DataFrame, quantiles: list[float] | None = None) -> dict:
     """How every model is written, to a folder or to the store: format, signature, example, requirements,
-    and the share of its training rows it predicted positive (LoadedModel.positive_share)."""
+    and the quantiles of its scores on its training rows (LoadedModel.score_quantiles)."""
     from mlflow.models import infer_signature
 
     return {
@@ -65,19 +66,19 @@ def model_arguments(model: Pipeline, example: pd.DataFrame, positive_share: floa
         "signature": infer_signature(example, model.predict(example)),
         "input_example": example,
         "pip_requirements": requirements(),
-        "metadata": None if positive_share is None else {PREDICTED_POSITIVE_SHARE: positive_share},
+        "metadata": None if quantiles is None else {SCORE_QUANTILES: quantiles},
     }
 
 
-def save(model: Pipeline, example: pd.DataFrame, folder: Path, positive_share: float | None = None) -> None:
+def save(model: Pipeline, example: pd.DataFrame, folder: Path, quantiles: list[float] | None = None) -> None:
     """Save an MLflow model folder, replacing any previous one only once the new one is complete."""
-    with saving(model, example, folder, positive_share):
+    with saving(model, example, folder, quantiles):
         pass
 
 
 @contextmanager
 def saving(
-    model: Pipeline, example: pd.DataFrame, folder: Path, positive_share: float | None = None
+    model: Pipeline, example: pd.DataFrame, folder: Path, quantiles: list[float] | None = None
 ) -> Iterator[None]:
     """Save an MLflow model folder beside folder; it replaces folder when the block ends without an error, and
     is removed otherwise (train registers the model in the block): folder never holds a half-saved model, nor
@@ -90,7 +91,7 @@ def saving(
     previous = folder.with_name(f".{folder.name}.old")
     for leftover in (staging, previous):
         _remove(leftover)
-    mlflow.sklearn.save_model(model, staging, **model_arguments(model, example, positive_share))
+    mlflow.sklearn.save_model(model, staging, **model_arguments(model, example, quantiles))
     try:
         yield
     except BaseException:
@@ -132,13 +133,12 @@ def load(folder: Path) -> LoadedModel:
 
     info = Model.load(str(folder))
     inputs = info.signature.inputs.to_dict() if info.signature else []
-    share = (info.metadata or {}).get(PREDICTED_POSITIVE_SHARE)
     return LoadedModel(
         pipeline=mlflow.sklearn.load_model(str(folder)),
         inputs={column.get("name", "?"): column.get("type", "?") for column in inputs},
         size_bytes=sum(path.stat().st_size for path in folder.rglob("*") if path.is_file()),
         trained_at=_seconds(info.utc_time_created),
-        positive_share=float(share) if isinstance(share, int | float) and 0 <= share <= 1 else None,
+        score_quantiles=read_quantiles((info.metadata or {}).get(SCORE_QUANTILES)),
     )
 
 

@@ -25,11 +25,11 @@ def log_training(
     metrics: dict[str, float],
     tags: dict[str, str],
     reference: dict,
-    positive_share: float | None = None,
+    quantiles: list[float] | None = None,
 ) -> TrainedModel:
     """One MLflow run: parameters, training metrics, lineage tags, the profile of the training data (the
     reference the scheduled drift check measures against), and the model, registered and tagged, with the
-    share of its training rows it predicted positive (model_files.LoadedModel.positive_share)."""
+    quantiles of its scores on its training rows (model_files.LoadedModel.score_quantiles)."""
     experiment_id = mlflow_store.connect(paths)
     with mlflow.start_run(experiment_id=experiment_id) as run:
         mlflow.log_params(params)
@@ -40,7 +40,7 @@ def log_training(
             model,
             name="model",
             registered_model_name=MODEL_NAME,
-            **model_files.model_arguments(model, example, positive_share),
+            **model_files.model_arguments(model, example, quantiles),
         )
     version = str(info.registered_model_version)
     client = mlflow.MlflowClient()

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.scoring import positive_share
+from ..io.model_files import LoadedModel
 from ..io.registry import ModelReference
 from .backends import Chosen
 
@@ -28,7 +30,16 @@ class ServedModel:
     trained_at: float | None = None
     """Seconds since the epoch (model_trained_timestamp_seconds), when the model folder says."""
     positive_share: float | None = None
-    """The share of its training rows it predicted positive (model_predicted_positive_share), when it says."""
+    """The share of its training rows it predicts positive at the service's threshold
+    (model_predicted_positive_share), when the model carries its score quantiles."""
+
+    @classmethod
+    def of(
+        cls, reference: ModelReference, chosen: Chosen, loaded: LoadedModel, threshold: float
+    ) -> ServedModel:
+        quantiles = loaded.score_quantiles
+        share = None if quantiles is None else positive_share(quantiles, threshold)
+        return cls(reference, chosen, loaded.trained_at, share)
 
     @property
     def version(self) -> str:

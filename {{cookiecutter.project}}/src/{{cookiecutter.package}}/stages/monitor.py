@@ -219,7 +219,8 @@ def assess(
     positive, negative = contract.label.positive, contract.label.negative
     served = round(sum(entry["label"] == positive for entry in logged) / len(logged), 6)
     share = None
-    if (baseline := training_share(reference, contract.label.column, positive)) is not None:
+    baseline = training_share(reference, contract.label.column, positive, settings.evaluate.threshold)
+    if baseline is not None:
         training, kind = baseline
         share = PredictionShare(served, training, limits.prediction_shift_max, kind)
 
@@ -264,7 +265,7 @@ def summary(report: Monitoring) -> str:
     share = report.prediction_share
     positive = ""
     if share:
-        positive = f", positive share {share.served:.3f} (training {share.training}, its {share.baseline})"
+        positive = f", positive share {share.served:.3f} (training's {share.baseline}: {share.training})"
     quality = report.quality
     scored = ""
     if quality and quality.roc_auc is not None:

@@ -66,7 +66,7 @@ def run(
     def load(found: registry.ModelReference) -> ServedModel:
         loaded = registry.load(found)
         chosen = choose_backend(loaded.pipeline, contract, contract.input_columns())
-        return ServedModel(found, chosen, loaded.trained_at, loaded.positive_share)
+        return ServedModel.of(found, chosen, loaded, settings.evaluate.threshold)
 
     def loader_for(model: str) -> Loader:
         return lambda: load(registry.resolve(paths, model))

@@ -7,7 +7,7 @@ import time
 from ..config import Paths
 from ..core.drift import profile
 from ..core.models import build_model
-from ..core.scoring import PREDICTED_POSITIVE_SHARE, classification_scores, predicted_positive_share
+from ..core.scoring import SCORE_QUANTILES, classification_scores, score_quantiles
 from ..io import model_files, tracking
 from ..io.datasets import labels, read_split
 from ..io.versions import data_version, git_branch, git_commit, params_hash
@@ -43,7 +43,7 @@ def run(paths: Paths) -> None:
 
     probability = model.predict_proba(features)[:, 1]
     scores = classification_scores(target, probability, settings.evaluate.threshold)
-    positive_share = predicted_positive_share(probability, settings.evaluate.threshold)
+    quantiles = score_quantiles(probability)
     metrics = {f"train_{name}": value for name, value in scores.items()}
     metrics["train_seconds"] = round(seconds, 3)
     metrics["train_rows"] = len(train)
@@ -63,14 +63,12 @@ def run(paths: Paths) -> None:
     reference = {
         "data": paths.shown(paths.train_split),
         **profile(train, contract),
-        PREDICTED_POSITIVE_SHARE: positive_share,
+        SCORE_QUANTILES: quantiles,
     }
     # models/model becomes the new model only once the store registered it: a store that fails leaves the
     # registered model and its run.json (evaluate would log one model's scores on another's run).
-    with model_files.saving(model, example, paths.model, positive_share):
-        trained = tracking.log_training(
-            paths, model, example, params, metrics, tags, reference, positive_share
-        )
+    with model_files.saving(model, example, paths.model, quantiles):
+        trained = tracking.log_training(paths, model, example, params, metrics, tags, reference, quantiles)
     trained.write(paths.trained)
     print(
         f"train: {settings.train.model.kind} on {len(train)} rows in {seconds:.1f}s; "
