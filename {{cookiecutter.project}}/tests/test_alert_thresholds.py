@@ -37,5 +37,5 @@ def test_alert_thresholds_follow_params_yaml(expressions: dict[str, str], settin
         == canary.max_latency_factor
     )
     # The positive share it compares with is the serving model's own on its training rows, not a number.
-    baseline = "- on (job, label) max by (job, label) (model_predicted_positive_share{"
+    baseline = "- on (job, version, label) max by (job, version, label) (model_predicted_positive_share{"
     assert baseline in expressions["PredictionShift"]

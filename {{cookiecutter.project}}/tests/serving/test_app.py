@@ -14,6 +14,8 @@ from {{ cookiecutter.package }}.contract import Contract
 from {{ cookiecutter.package }}.serving.app import ServedModel, create_app
 from {{ cookiecutter.package }}.serving.backends import Chosen
 
+LABELS = ("<=50K", ">50K")
+
 
 def metric(client, line_start: str) -> float:
     """The value of the first /metrics sample whose line starts with line_start (0 when absent)."""
@@ -177,17 +179,15 @@ def test_a_model_that_fails_to_load_is_reported_not_ready(contract: Contract, se
         assert client.get("/health").status_code == 503
 
 
-def test_metrics_count_requests_latency_and_predicted_classes(client, records):
+def test_metrics_count_requests_latency_and_predicted_classes_by_version(client, records, served):
     client.post("/predict", json={"records": records[:10]})
     client.post("/predict", json={"records": []})
 
     assert metric(client, 'http_requests_total{route="/predict",status="200"}') == 1
     assert metric(client, 'http_request_errors_total{route="/predict",status="422"}') == 1
     assert metric(client, 'http_request_duration_seconds_count{route="/predict"}') == 2
-    assert (
-        metric(client, 'predictions_total{label="<=50K"}') + metric(client, 'predictions_total{label=">50K"}')
-        == 10
-    )
+    predicted = {label: series("predictions_total", label=label, version=served.version) for label in LABELS}
+    assert sum(metric(client, name) for name in predicted.values()) == 10
     assert metric(client, 'input_validation_failures_total{reason="empty_batch"}') == 1
 
 

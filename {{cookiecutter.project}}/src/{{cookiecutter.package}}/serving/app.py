@@ -86,7 +86,12 @@ def create_app(
     models = Models(on_load_failure)
     metrics.watch(models, positive)
     slot = models.stable
-    counted = {label: metrics.predictions.labels(label) for label in (positive, negative)}
+    counted: dict[tuple[str, str], Any] = {}  # (version, label): its predictions_total child
+
+    def count(version: str, label: str, predictions: int) -> None:
+        if (child := counted.get((version, label))) is None:
+            child = counted[version, label] = metrics.predictions.labels(version, label)
+        child.inc(predictions)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -145,10 +150,8 @@ def create_app(
                     "probabilities": {negative: 1.0 - p, positive: p},
                 }
             )
-        if positives:
-            counted[positive].inc(positives)
-        if len(predictions) - positives:
-            counted[negative].inc(len(predictions) - positives)
+        count(served.version, positive, positives)  # both, even at 0: each share's series from the start
+        count(served.version, negative, len(predictions) - positives)
         model = {"name": served.reference.name, "version": served.reference.version}
         if prediction_log is not None:
             labels = [prediction["label"] for prediction in predictions]

@@ -39,7 +39,10 @@ class ServiceMetrics:
             registry=self.registry,
         )
         self.predictions = Counter(
-            "predictions", "Predictions by predicted class", ["label"], registry=self.registry
+            "predictions",
+            "Predictions by model version and predicted class (each version's share is judged on its own)",
+            ["version", "label"],
+            registry=self.registry,
         )
         self.validation_failures = Counter(
             "input_validation_failures",
@@ -123,7 +126,8 @@ class ModelsCollector:
         )
         share = GaugeMetricFamily(
             "model_predicted_positive_share",
-            "The share of its training rows the serving model predicted positive (predictions_total's label)",
+            "The share of its training rows the model predicts positive at the service's threshold "
+            "(under predictions_total's label)",
             labels=["role", "version", "label"],
         )
         slots = [self.models.stable, *([self.models.candidate] if self.models.candidate else [])]
