@@ -135,7 +135,7 @@ def test_no_log_too_few_records_or_bad_labels_are_one_line_errors(champion, raw,
         == f"error: --labels {labels}: request req-0 index 0 is labelled twice (row 5)\n"
     )
 
-    for index in ("1.5", "1e400", "-1"):
+    for index in ("1.5", "1e400", "-1", "\u0663"):  # the last an Arabic-Indic 3: a digit to \\d, not to int()
         labels.write_text(f"request_id,index,income\nreq-0,0,>50K\nreq-1,{index},>50K\n")
         assert main(["monitor", "--log", str(champion.root / "more.jsonl"), "--labels", str(labels)]) == 2
         assert capsys.readouterr().err == f"error: --labels {labels}: index: not a whole number in row 3\n"

@@ -9,25 +9,34 @@ import urllib.request
 
 from {{ cookiecutter.package }}.cli import main
 from {{ cookiecutter.package }}.core.payloads import sample_records
+from {{ cookiecutter.package }}.core.scoring import positive_share
+from {{ cookiecutter.package }}.io import model_files
 from {{ cookiecutter.package }}.io.datasets import read_split
 from {{ cookiecutter.package }}.serving.process import free_port, running_service
+from {{ cookiecutter.package }}.stages.serve import require_free
 
 
-def test_serve_answers_predict_on_a_free_port(served_project, contract, tmp_path):
-    record = sample_records(read_split(served_project.test_split), contract.input_columns(), rows=1, seed=0)[
-        0
-    ]
+def test_serve_answers_predict_on_a_free_port(served_project, copy_of, contract, tmp_path):
+    """...with the threshold params.yaml has now: the model's baseline share is taken at it, no retraining."""
+    project = copy_of(served_project)
+    project.params.write_text(project.params.read_text().replace("threshold: 0.5", "threshold: 0.35", 1))
+    record = sample_records(read_split(project.test_split), contract.input_columns(), rows=1, seed=0)[0]
     log = tmp_path / "serve.log"
 
-    with running_service(served_project.root, "models/model", timeout_s=60, log=log) as url:
+    with running_service(project.root, "models/model", timeout_s=60, log=log) as url:
         request = urllib.request.Request(
             f"{url}/predict", data=json.dumps(record).encode(), headers={"Content-Type": "application/json"}
         )
         with urllib.request.urlopen(request, timeout=10) as response:
             body = json.loads(response.read())
+        with urllib.request.urlopen(f"{url}/metrics", timeout=10) as response:
+            metrics = response.read().decode()
 
     assert body["predictions"][0]["label"] in {contract.label.positive, contract.label.negative}
     assert "backend onnx" in log.read_text()
+    [share] = [float(line.split()[-1]) for line in metrics.splitlines() if line.startswith("model_predicted")]
+    quantiles = model_files.load(project.model).score_quantiles
+    assert share == positive_share(quantiles, 0.35) != positive_share(quantiles, 0.5)
 
 
 def test_serve_with_an_unknown_alias_is_a_one_line_error(served_project, copy_of, seed_store, capsys):
@@ -68,6 +77,8 @@ def test_serve_probes_its_address_in_its_own_family_and_names_a_bad_host(served_
         in_use = f"error: --port {port}: cannot listen on [::1]:{port} (Address already in use)\n"
         assert capsys.readouterr().err == in_use
 
+    for host in ("", "0.0.0.0", "localhost"):  # all interfaces ("" as uvicorn takes it); a name's addresses
+        require_free(host, free_port())
     for host in ("no-such-host.invalid", "a" * 300):  # not resolved; a name too long to encode
         assert main(["serve", "--host", host, "--port", str(free_port())]) == 2
         assert capsys.readouterr().err.startswith(f"error: --host {host}: not an address to listen on (")

@@ -105,8 +105,9 @@ class ModelsCollector:
     """model_info{role, name, version} = 1, model_trained_timestamp_seconds{role, version} and
     model_predicted_positive_share{role, version, label} for the stable model and, during a deployment, the
     candidate: read at each scrape, so always the ones serving. The last is the share of its training rows the
-    model predicted positive, under the label predictions_total counts them by: the PredictionShift alert
-    compares the served share with it, whatever the data and the model."""
+    model predicts positive at the service's threshold (from the score quantiles it carries), under the label
+    predictions_total counts them by: the PredictionShift alert compares each version's served share with
+    its own, whatever the data and the model."""
 
     def __init__(self, models: Models, positive: str) -> None:
         self.models = models

@@ -132,7 +132,7 @@ def read_labels(path: Path, column: str, classes: tuple[str, str]) -> pd.DataFra
         raise UserError(f"--labels {path}: unknown label {unknown[0]!r} (expected {' or '.join(classes)})")
     if "index" not in labels:
         labels["index"] = "0"
-    whole = labels["index"].str.fullmatch(r"\s*\d{1,9}(\.0*)?\s*").to_numpy()  # 3, or 3.0 (pandas may write)
+    whole = labels["index"].str.fullmatch(r"\s*[0-9]{1,9}(\.0*)?\s*").to_numpy()  # 3, or 3.0 as pandas writes
     if not whole.all():
         raise UserError(f"--labels {path}: index: not a whole number in row {int((~whole).argmax()) + 2}")
     labels = labels.assign(index=pd.to_numeric(labels["index"]).astype(int))
@@ -217,9 +217,11 @@ def assess(
     )
     found = shifts(reference, inputs, contract, limits.psi_max, limits.missing_increase_max)
     positive, negative = contract.label.positive, contract.label.negative
-    served = round(sum(entry["label"] == positive for entry in logged) / len(logged), 6)
+    # Both shares at the threshold in params.yaml: the logged label is the one the service had when it ran
+    threshold = settings.evaluate.threshold
+    served = round(sum(entry["probability"] >= threshold for entry in logged) / len(logged), 6)
     share = None
-    baseline = training_share(reference, contract.label.column, positive, settings.evaluate.threshold)
+    baseline = training_share(reference, contract.label.column, positive, threshold)
     if baseline is not None:
         training, kind = baseline
         share = PredictionShare(served, training, limits.prediction_shift_max, kind)

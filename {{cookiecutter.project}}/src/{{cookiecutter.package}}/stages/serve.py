@@ -124,21 +124,21 @@ def read_token(path: Path) -> str:
 
 
 def require_free(host: str, port: int) -> None:
-    """A one-line error, before the server starts, when the host is no address or the port is taken; probed
-    in the host's own family, as uvicorn binds (an IPv6 address too)."""
+    """A one-line error, before the server starts, when the host is no address or the port is taken. Probed
+    as uvicorn binds (asyncio's create_server): every address the host resolves to ("" for all of them),
+    an IPv6 one IPv6-only, SO_REUSEADDR set (only a listener is in the way)."""
     try:
-        family, kind, _, _, address = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )[0]
+        found = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except (OSError, UnicodeError) as error:  # socket.gaierror; a name IDNA cannot encode
         reason = getattr(error, "strerror", None) or error
         raise UserError(f"--host {host}: not an address to listen on ({reason})") from None
-    where = f"[{host}]:{port}" if family == socket.AF_INET6 else f"{host}:{port}"
-    with socket.socket(family, kind) as probe:
-        probe.setsockopt(
-            socket.SOL_SOCKET, socket.SO_REUSEADDR, 1
-        )  # as uvicorn binds: only a listener is in the way
-        try:
-            probe.bind(address)
-        except OSError as error:
-            raise UserError(f"--port {port}: cannot listen on {where} ({error.strerror})") from None
+    for family, kind, _, _, address in found:
+        where = f"[{address[0]}]:{port}" if family == socket.AF_INET6 else f"{address[0]}:{port}"
+        with socket.socket(family, kind) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                probe.bind(address)
+            except OSError as error:
+                raise UserError(f"--port {port}: cannot listen on {where} ({error.strerror})") from None
