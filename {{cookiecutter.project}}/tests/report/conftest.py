@@ -43,6 +43,8 @@ class Fault:
     delay_s: float = 0
     body: str | None = None
     """The answer's body as is (default: a JSON message)."""
+    performed: bool = False
+    """Carry the request out, then answer with status instead (a proxy that lost the answer)."""
 
 
 @dataclass
@@ -84,6 +86,8 @@ def _handler(forge: Forge) -> type[BaseHTTPRequestHandler]:
             self._send_raw(status, data, {"Content-Type": "application/json", **(headers or {})})
 
         def _send_raw(self, status: int, data: bytes, headers: dict[str, str]) -> None:
+            if (lost := getattr(self, "lost", None)) is not None:  # carried out; the answer replaced
+                status, data, headers, self.lost = lost.status, b'{"message": "lost"}', {}, None
             self.send_response(status)
             self.send_header("Content-Length", str(len(data)))
             for key, value in {"Content-Type": "text/html", **headers}.items():
@@ -117,9 +121,13 @@ def _handler(forge: Forge) -> type[BaseHTTPRequestHandler]:
         def _handle(self, method: str) -> None:
             url = urllib.parse.urlsplit(self.path)
             forge.requests.append((method, url.path))
+            self.lost: Fault | None = None
             for fault in forge.faults:
                 if fault.count > 0 and fault.method == method and re.fullmatch(fault.path, url.path):
                     fault.count -= 1
+                    if fault.performed:
+                        self.lost = fault
+                        break
                     time.sleep(fault.delay_s)
                     if fault.body is not None:
                         return self._send_raw(fault.status, fault.body.encode(), fault.headers)

@@ -185,6 +185,19 @@ def test_server_errors_are_retried_and_then_reported(forge, side):
     assert len(forge.bodies(name)) == 3
 
 
+def test_a_comment_whose_answer_was_lost_is_not_posted_again(forge, side):
+    """The POST created the comment, then its answer was lost (a 502 from a proxy): posting again would leave
+    two. The thread is read first, and the comment found there."""
+    thread, name, author = side
+    forge.fail("POST", ".*/(comments|notes)", 502, performed=True)
+
+    said = upsert(thread, "report", MARKER, no_sleep)
+
+    assert said.startswith("created comment "), said
+    assert said.endswith(" (its answer was lost)"), said
+    assert len(forge.bodies(name, author)) == 1
+
+
 def test_a_forge_that_does_not_answer_in_time_is_one_line(forge, side, monkeypatch):
     thread, _, _ = side
     monkeypatch.setattr(posting, "TIMEOUT_S", 0.2)

@@ -37,6 +37,10 @@ class ForgeError(Exception):
     """The forge refused or failed: one line naming the request and the answer."""
 
 
+class AnswerLostError(ForgeError):
+    """No answer, or a server error: the request may have been carried out all the same."""
+
+
 @dataclass(frozen=True)
 class Thread:
     """One pull request or merge request to comment on, and how to reach it."""
@@ -173,8 +177,11 @@ class Api:
             }
         return {"PRIVATE-TOKEN": self.thread.token}
 
-    def call(self, method: str, url: str, body: dict | None = None) -> tuple[Any, dict[str, str]]:
-        """(parsed JSON or None, response headers); retries 429 (Retry-After) and 5xx, else ForgeError."""
+    def call(
+        self, method: str, url: str, body: dict | None = None, retry_lost: bool = True
+    ) -> tuple[Any, dict[str, str]]:
+        """(parsed JSON or None, response headers); retries a rate limit (Retry-After), and, with retry_lost,
+        no answer and 5xx, which may have been carried out all the same (AnswerLostError); else ForgeError."""
         data = json.dumps(body).encode() if body is not None else None
         headers = {**self.headers(), "User-Agent": "pipeline-report", "Content-Type": "application/json"}
         shown = f"{method} {urllib.parse.urlsplit(url).path}"
@@ -187,23 +194,27 @@ class Api:
             except urllib.error.HTTPError as error:
                 answer = _answer(error)
                 limited = _rate_limited(error)
-                wait = _retry_after(error) if limited else (2.0 * attempt if error.code >= 500 else None)
+                lost = error.code >= 500 and not limited
+                wait = _retry_after(error) if limited else (2.0 * attempt if lost and retry_lost else None)
                 if wait is None or attempt == ATTEMPTS:
                     hint = _hint(429 if limited else error.code)
-                    raise ForgeError(f"{shown}: {error.code} {error.reason}{answer}{hint}") from None
+                    failed = AnswerLostError if lost else ForgeError
+                    raise failed(f"{shown}: {error.code} {error.reason}{answer}{hint}") from None
                 self.sleep(wait)
             except (urllib.error.URLError, TimeoutError, OSError, http.client.HTTPException) as error:
                 reason = getattr(error, "reason", error)
-                if attempt == ATTEMPTS:
-                    raise ForgeError(f"{shown}: no answer ({reason})") from None
+                if attempt == ATTEMPTS or not retry_lost:
+                    raise AnswerLostError(f"{shown}: no answer ({reason})") from None
                 self.sleep(2.0 * attempt)
             except ValueError as error:  # a URL without a scheme, an answer that is not JSON
                 raise ForgeError(f"{shown}: {error}") from None
         raise AssertionError("unreachable")
 
-    def record(self, method: str, url: str, body: dict | None = None) -> dict[str, Any]:
+    def record(
+        self, method: str, url: str, body: dict | None = None, retry_lost: bool = True
+    ) -> dict[str, Any]:
         """call() for an answer that must be a JSON object (a pull request, a user, a comment)."""
-        found, _ = self.call(method, url, body)
+        found, _ = self.call(method, url, body, retry_lost)
         if not isinstance(found, dict):
             raise ForgeError(f"{method} {urllib.parse.urlsplit(url).path}: the answer is not a JSON object")
         return found
@@ -311,6 +322,28 @@ def _comments(thread: Thread, items: list[dict]) -> list[Comment]:
     ]
 
 
+def _create(
+    api: Api, thread: Thread, url: str, text: str, ours: Callable[[], tuple[int | None, list[int]]]
+) -> str:
+    """POST our comment. A lost answer (none, or a 5xx) may still have created it: the thread is read for it
+    before posting again, so that a retry never leaves a second comment."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            created = api.record("POST", url, {"body": text}, retry_lost=False)
+        except AnswerLostError:
+            landed, _ = ours()
+            if landed is not None:
+                return f"created comment {landed} on {thread.name} (its answer was lost)"
+            if attempt == ATTEMPTS:
+                raise
+            api.sleep(2.0 * attempt)
+            continue
+        if "id" not in created:
+            raise ForgeError(f"POST {urllib.parse.urlsplit(url).path}: the answer names no comment")
+        return f"created comment {created['id']} on {thread.name}"
+    raise AssertionError("unreachable")
+
+
 def upsert(thread: Thread, body: str, marker: str, sleep: Sleep = time.sleep) -> str:
     """Create or update our one comment on the thread; what was done, as one line. Raises ForgeError."""
     api = Api(thread, sleep)
@@ -325,15 +358,14 @@ def upsert(thread: Thread, body: str, marker: str, sleep: Sleep = time.sleep) ->
     if author is None:
         user = api.record("GET", urls["user"])
         author = user.get("login") if thread.forge == "github" else user.get("username")
-    keep, duplicates = plan(_comments(thread, api.pages(urls["list"])), marker, author or "")
+
+    def ours() -> tuple[int | None, list[int]]:
+        return plan(_comments(thread, api.pages(urls["list"])), marker, author or "")
+
+    keep, duplicates = ours()
     text = f"{body.rstrip()}\n\n{marker}\n"
     if keep is None:
-        created = api.record("POST", urls["create"], {"body": text})
-        if "id" not in created:
-            raise ForgeError(
-                f"POST {urllib.parse.urlsplit(urls['create']).path}: the answer names no comment"
-            )
-        return f"created comment {created['id']} on {thread.name}"
+        return _create(api, thread, urls["create"], text, ours)
     api.call("PATCH" if thread.forge == "github" else "PUT", f"{urls['one']}{keep}", {"body": text})
     for duplicate in duplicates:
         api.call("DELETE", f"{urls['one']}{duplicate}")
