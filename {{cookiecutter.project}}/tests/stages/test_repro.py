@@ -158,6 +158,19 @@ def test_repro_registers_the_model_again_when_the_store_lost_it(reproduced, copy
 
 
 @pytest.mark.xdist_group("reproduced")
+def test_scores_of_another_model_than_the_one_repro_trained_are_not_shown_as_this_runs(reproduced, copy_of):
+    """reports/repro.json names the version repro trained; scores of another (an artefact handed on from
+    elsewhere) fail repro's part of the report instead of passing for this run's."""
+    project = copy_of(reproduced)
+    Reproduction(version="7", run_id="elsewhere").write(project.reproduced)
+
+    assert main(["report"]) == 0
+
+    report = project.report_markdown.read_text(encoding="utf-8")
+    assert "reports/evaluation.json: the scores of model version 1, but repro trained version 7" in report
+
+
+@pytest.mark.xdist_group("reproduced")
 def test_dvc_trains_again_instead_of_restoring_a_model_from_its_run_cache(reproduced, copy_of):
     """`make clean` removes the model and the store: DVC's run cache must not put back a model that the new
     store never registered. Outputs persist, and persisting outputs are never restored from the run cache."""

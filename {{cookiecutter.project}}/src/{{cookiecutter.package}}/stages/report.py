@@ -107,7 +107,17 @@ def results(paths: Paths) -> Results:
             return None
 
     drift = read("drift", lambda: _read(DriftCheck, paths.drift))
-    reproduced = read("repro", lambda: _read(Reproduction, paths.reproduced)) is not None
+    marker = read("repro", lambda: _read(Reproduction, paths.reproduced))
+    reproduced = marker is not None
+
+    def evaluation() -> Evaluation | None:
+        found = _read(Evaluation, paths.evaluation)
+        if found is not None and marker is not None and found.model.version != marker.version:
+            raise UserError(
+                f"{paths.shown(paths.evaluation)}: the scores of model version {found.model.version}, but "
+                f"repro trained version {marker.version} ({paths.shown(paths.reproduced)})"
+            )
+        return found
 
     def curves() -> tuple[Curve, ...]:
         roc = _curve(paths.plots / "roc.csv", "ROC curve (test set)", "fpr", "tpr", diagonal=True)
@@ -118,7 +128,7 @@ def results(paths: Paths) -> Results:
         drift=drift,
         validation=read("validate", lambda: _read(Validation, paths.validation)),
         unit_tests=read("test", lambda: _junit(paths.junit / "unit.xml")),
-        evaluation=read("repro", lambda: _read(Evaluation, paths.evaluation)) if reproduced else None,
+        evaluation=read("repro", evaluation) if reproduced else None,
         model_tests=read("model-tests", lambda: _junit(paths.junit / "model.xml")),
         loadtest=read("loadtest", lambda: _read(LoadTest, paths.loadtest)),
         comparison=read("compare", lambda: _read(Comparison, paths.comparison)),
