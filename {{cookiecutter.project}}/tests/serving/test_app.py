@@ -100,6 +100,7 @@ def bad_requests(record: dict[str, Any]) -> list[tuple[str, Any, int, str]]:
         ("bool for a number", {**record, "age": True}, 422, "age: Input should be a valid integer"),
         ("number for a category", {**record, "sex": 1}, 422, "sex: Input should be a valid string"),
         ("null where not allowed", {**record, "sex": None}, 422, "sex: Input should be a valid string"),
+        ("empty where not allowed", {**record, "sex": ""}, 422, "sex: String should have at least 1"),
         ("bad record in a batch", {"records": [record, {**record, "age": "x"}]}, 422, "records[1].age"),
         ("empty batch", {"records": []}, 422, "records: List should have at least 1 item"),
         ("records not a list", {"records": {}}, 422, "records: Input should be a valid list"),
@@ -114,7 +115,7 @@ def bad_requests(record: dict[str, Any]) -> list[tuple[str, Any, int, str]]:
     ]
 
 
-@pytest.mark.parametrize("case", range(17))
+@pytest.mark.parametrize("case", range(18))
 def test_a_bad_request_is_a_4xx_naming_the_problem_and_the_service_keeps_serving(client, records, case):
     name, body, status, message = bad_requests(records[0])[case]
     sent = {"content": body} if isinstance(body, bytes) else {"json": body}

@@ -91,6 +91,9 @@ def test_an_admin_token_file_that_is_not_text_is_one_line(served_project, tmp_pa
 
     assert main(["serve", "--admin-token-file", str(token), "--port", str(free_port())]) == 2
     assert capsys.readouterr().err == f"error: --admin-token-file {token}: not UTF-8 text\n"
+    token.write_text("sécurité-" * 3, encoding="utf-8")  # text, but no header could carry it as it is
+    assert main(["serve", "--admin-token-file", str(token), "--port", str(free_port())]) == 2
+    assert capsys.readouterr().err.endswith(f"{token}: the token must be printable ASCII\n")
 
 
 def test_a_model_that_fails_to_load_stops_serve_with_exit_3(served_project, tmp_path, monkeypatch, capsys):

@@ -9,9 +9,9 @@ missing values. Ranges and category lists are not enforced: the model handles va
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
 
 from ..contract import Column, Contract
 
@@ -20,7 +20,10 @@ RECORD_CONFIG = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_n
 
 def _field_type(column: Column) -> Any:
     python_type: Any = {"integer": int, "float": float, "category": str}[column.type]
-    return python_type | None if column.nullable else python_type
+    if column.nullable:
+        return python_type | None
+    # "" is a missing value to the model (as in the raw data): where none may be missing, it is refused
+    return Annotated[str, StringConstraints(min_length=1)] if column.type == "category" else python_type
 
 
 def _description(column: Column) -> str:

@@ -120,6 +120,8 @@ def read_token(path: Path) -> str:
         raise UserError(f"--admin-token-file {path}: not UTF-8 text") from None
     if len(token) < 16:
         raise UserError(f"--admin-token-file {path}: the token must be at least 16 characters")
+    if not (token.isascii() and token.isprintable()):  # an HTTP header carries it: no request could match
+        raise UserError(f"--admin-token-file {path}: the token must be printable ASCII")
     return token
 
 
