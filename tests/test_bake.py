@@ -136,6 +136,7 @@ DEFAULT_TREE = {
     "tests/core/test_validation_messages.py",
     "tests/deployment/conftest.py",
     "tests/deployment/test_deploy_inputs.py",
+    "tests/deployment/test_kubernetes.py",
     "tests/deployment/test_local.py",
     "tests/io/test_datasets.py",
     "tests/io/test_remote.py",

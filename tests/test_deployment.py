@@ -362,7 +362,7 @@ def test_kubernetes_rolls_out_and_undoes_a_failed_rollout(project: Path, on_kube
     first = json.loads((project / "reports" / "deploy.json").read_text())
     deployment = cluster(env)[key]
     assert deployment["spec"]["template"]["spec"]["containers"][0]["image"] == first["image"]
-    assert deployment["metadata"]["annotations"]["model-version"] == "1"
+    assert deployment["spec"]["template"]["metadata"]["annotations"]["model-version"] == "1"
     verbs = [call[:2] for call in kubectl_calls(env)]
     assert ["kustomize", str(project / "deploy" / "kubernetes" / "overlays" / "production")] in verbs
     assert verbs.index(["apply", "-f"]) < verbs.index(["rollout", "status"])

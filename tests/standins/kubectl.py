@@ -9,7 +9,8 @@ is given in a JSON file instead of a cluster, and records every call:
     KUBECTL_STANDIN_FAIL_DELETE  Deployment names whose `delete` is refused (forbidden)
     KUBECTL_REAL            the real kubectl, which `kustomize` is handed to (it needs no server)
 
-Applying a Deployment keeps its former state as a revision; `rollout undo` goes back to it. Anything
+Applying a Deployment keeps its former pod template as a revision; `rollout undo` puts it back (and, as
+Kubernetes does, leaves the Deployment's own metadata as it is). Anything
 else fails loudly, so a deploy that starts using another command shows up here first.
 """
 
@@ -63,7 +64,8 @@ def run(args: list[str], stdin: str, namespace: str, objects: dict, history: dic
         if args[1] == "undo":
             if not history.get(key):
                 return fail(f'error: no rollout history found for deployment "{name}"')
-            objects[key] = history[key].pop()
+            # As the API server does: the pod template back, the Deployment's own metadata left as it is
+            objects[key]["spec"]["template"] = history[key].pop()["spec"]["template"]
             print(f"deployment.apps/{name} rolled back")
             return 0
         if name in os.environ.get("KUBECTL_STANDIN_FAIL", "").split(","):

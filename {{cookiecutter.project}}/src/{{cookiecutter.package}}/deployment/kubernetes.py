@@ -64,10 +64,12 @@ def one(docs: list[dict[str, Any]], kind: str, name: str = PROJECT) -> dict[str,
 def with_image(
     deployment: dict[str, Any], image: str, version: str, name: str, labels: dict[str, str]
 ) -> dict[str, Any]:
-    """A copy of the Deployment named `name`, its pods labelled `labels` too, running image."""
+    """A copy of the Deployment named `name`, its pods labelled `labels` too, running image. The model version
+    is annotated on the pod template, which `rollout undo` puts back with the image (not the Deployment's
+    own metadata, which it leaves: an undone rollout would go on naming the version it undid)."""
     changed = copy.deepcopy(deployment)
     changed["metadata"]["name"] = name
-    changed["metadata"].setdefault("annotations", {})[VERSION] = version
+    changed["spec"]["template"]["metadata"].setdefault("annotations", {})[VERSION] = version
     changed["spec"]["selector"]["matchLabels"].update(labels)
     changed["spec"]["template"]["metadata"]["labels"].update(labels)
     for container in changed["spec"]["template"]["spec"]["containers"]:
@@ -94,9 +96,14 @@ def live(namespace: str, name: str) -> tuple[str | None, str | None]:
     found = kubectl("get", "deployment", name, "-n", namespace, "--ignore-not-found", "-o", "json")
     if not found.strip():
         return None, None
-    deployment = json.loads(found)
-    [container, *_] = deployment["spec"]["template"]["spec"]["containers"]
-    return deployment["metadata"].get("annotations", {}).get(VERSION), container.get("image")
+    return version_and_image(json.loads(found))
+
+
+def version_and_image(deployment: dict[str, Any]) -> tuple[str | None, str | None]:
+    """A Deployment's model version and image, both from its pod template (what a rollout undo restores)."""
+    template = deployment["spec"]["template"]
+    [container, *_] = template["spec"]["containers"]
+    return (template["metadata"].get("annotations") or {}).get(VERSION), container.get("image")
 
 
 def live_colour(namespace: str) -> str | None:
