@@ -15,8 +15,7 @@ from {{ cookiecutter.package }}.serving.app import ServedModel
 from {{ cookiecutter.package }}.serving.backends import OnnxBackend, SklearnBackend, choose_backend
 from {{ cookiecutter.package }}.settings import Settings, TrainSettings
 
-TOLERANCE = 1e-4
-"""Largest absolute difference allowed between ONNX and scikit-learn probabilities (float32 vs float64)."""
+TOLERANCE = backends.PARITY
 
 
 def assert_parity(pipeline, contract: Contract, columns: list[str], frame: pd.DataFrame, threshold: float):
@@ -49,6 +48,21 @@ def test_onnx_matches_scikit_learn_for_every_model_kind(
     pipeline.fit(train[features], labels(train, contract))
 
     assert_parity(pipeline, contract, columns, held_out, settings.evaluate.threshold)
+
+
+def test_a_model_onnx_converts_wrongly_is_served_by_scikit_learn(monkeypatch, pipeline, contract, columns):
+    """The converter can get a model wrong without failing: ONNX is checked against scikit-learn at load."""
+    right = OnnxBackend.positive_probability
+    monkeypatch.setattr(OnnxBackend, "positive_probability", lambda self, records: right(self, records) * 0.9)
+
+    chosen = choose_backend(pipeline, contract, columns)
+
+    assert isinstance(chosen.backend, SklearnBackend)
+    assert chosen.fallback_reason.startswith("ONNX disagrees with scikit-learn on probe records (by ")
+    probes = backends.probe_records(contract, columns)
+    assert len(probes) == 4
+    assert all(set(probe) == set(columns) for probe in probes)
+    assert any(value is None for value in probes[-1].values())  # a record with its missing values
 
 
 def test_a_model_onnx_cannot_convert_is_served_by_scikit_learn(

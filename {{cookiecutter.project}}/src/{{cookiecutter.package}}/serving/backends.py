@@ -122,15 +122,47 @@ def convert_to_onnx(pipeline: Pipeline, contract: Contract, columns: list[str]) 
     return convert_sklearn(ready, initial_types=types, options=options).SerializeToString()
 
 
+PARITY = 1e-4
+"""Largest difference allowed between ONNX's and scikit-learn's probabilities (float32 against float64)."""
+
+
+def probe_records(contract: Contract, columns: list[str]) -> list[dict[str, Any]]:
+    """Records across the contract: each number at its minimum, middle and maximum, each category in turn,
+    and every column that may be missing, missing. What ONNX is checked on against scikit-learn at load."""
+
+    def value(name: str, step: int) -> Any:
+        column = contract.columns[name]
+        if not column.is_numeric:
+            choices = column.values or ("unseen",)
+            return choices[step % len(choices)]
+        low = column.min if column.min is not None else 0.0
+        high = column.max if column.max is not None else low + 100
+        number = low + (high - low) * step / 2
+        return round(number) if column.type == "integer" else number
+
+    probes = [{name: value(name, step) for name in columns} for step in range(3)]
+    missing = {name: None for name in columns if contract.columns[name].nullable}
+    return [*probes, {**probes[1], **missing}] if missing else probes
+
+
 def choose_backend(pipeline: Pipeline, contract: Contract, columns: list[str]) -> Chosen:
-    """ONNX Runtime when the pipeline converts; otherwise scikit-learn, with the reason logged."""
+    """ONNX Runtime when the pipeline converts and gives scikit-learn's probabilities on probe records (the
+    converter can get a model wrong without failing); otherwise scikit-learn, with the reason logged."""
+    sklearn = SklearnBackend(pipeline, columns)
     try:
         model = convert_to_onnx(pipeline, contract, columns)
         backend = OnnxBackend(model, contract, columns, positive=list(pipeline.classes_).index(POSITIVE))
+        probes = probe_records(contract, columns)
+        expected = sklearn.positive_probability(probes)
+        gap = float(np.max(np.abs(backend.positive_probability(probes) - expected)))
     except Exception as error:  # any converter or runtime failure means: use scikit-learn
         reason = f"ONNX conversion failed: {type(error).__name__}: {_first_line(error)}"
         log.warning("serving with scikit-learn; %s", reason)
-        return Chosen(SklearnBackend(pipeline, columns), reason)
+        return Chosen(sklearn, reason)
+    if not gap <= PARITY:  # NaN too
+        reason = f"ONNX disagrees with scikit-learn on probe records (by {gap:.3g}, more than {PARITY:g})"
+        log.warning("serving with scikit-learn; %s", reason)
+        return Chosen(sklearn, reason)
     return Chosen(backend, None)
 
 
