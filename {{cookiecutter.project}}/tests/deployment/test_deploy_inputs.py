@@ -120,3 +120,9 @@ def test_a_service_that_never_gets_ready_is_stopped(registry, capsys, deploy_set
     assert not (registry.paths.deployment() / "service.pid").exists()
     with socket.socket() as probe:
         assert probe.connect_ex((HOST, port)) != 0  # nothing was left listening
+
+
+def test_the_registry_is_named_in_lowercase(monkeypatch, settings):
+    """A GitHub owner's name may have capitals (ghcr.io/Acme); an image reference may not."""
+    monkeypatch.setenv("DEPLOY_REGISTRY", "ghcr.io/Acme-Labs/")
+    assert image.registry(settings.deploy) == "ghcr.io/acme-labs"

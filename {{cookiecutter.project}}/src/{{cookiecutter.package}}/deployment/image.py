@@ -28,10 +28,12 @@ Say = Callable[[str], None]
 
 
 def registry(config: DeploySettings) -> str:
+    """Where the image goes, in lowercase: image references allow no capitals, and a GitHub owner's name
+    (ghcr.io/${{ '{{' }} github.repository_owner {{ '}}' }}) may have them; host names ignore case."""
     found = os.environ.get("DEPLOY_REGISTRY") or config.image.registry
     if not found:
         raise DeployError("no registry to push the image to: set deploy.image.registry or DEPLOY_REGISTRY")
-    return found.rstrip("/")
+    return found.rstrip("/").lower()
 
 
 def builder() -> str:
