@@ -7,6 +7,7 @@ is given in a JSON file instead of a cluster, and records every call:
     KUBECTL_STANDIN_LOG     JSON Lines, one call each: {"args": [...], "stdin": "..."}
     KUBECTL_STANDIN_FAIL    Deployment names whose `rollout status` fails (the progress deadline passed)
     KUBECTL_STANDIN_FAIL_DELETE  Deployment names whose `delete` is refused (forbidden)
+    KUBECTL_STANDIN_REJECT  kinds whose `apply` the API server refuses (an admission webhook), dry runs too
     KUBECTL_REAL            the real kubectl, which `kustomize` is handed to (it needs no server)
 
 Applying a Deployment keeps its former pod template as a revision; `rollout undo` puts it back (and, as
@@ -40,14 +41,26 @@ def main(args: list[str]) -> int:
 
 def run(args: list[str], stdin: str, namespace: str, objects: dict, history: dict) -> int:
     verb = args[0]
+    rejected = os.environ.get("KUBECTL_STANDIN_REJECT", "").split(",")
+    if verb == "apply" and args[1:4] == ["--dry-run=server", "-f", "-"]:
+        docs = list(filter(None, yaml.safe_load_all(stdin)))
+        if refused := [doc for doc in docs if doc["kind"] in rejected]:
+            return fail(f"Error from server (Forbidden): {refused[0]['kind'].lower()}s is forbidden (dry run)")
+        for doc in docs:
+            print(f"{doc['kind'].lower()}/{doc['metadata']['name']} configured (server dry run)")
+        return 0
     if verb == "apply" and args[1:3] == ["-f", "-"]:
+        refused = []
         for doc in filter(None, yaml.safe_load_all(stdin)):
+            if doc["kind"] in rejected:  # as kubectl does: the others applied all the same, then exit 1
+                refused.append(doc["kind"])
+                continue
             key = f"{doc['kind']}/{doc['metadata'].get('namespace', namespace)}/{doc['metadata']['name']}"
             if doc["kind"] == "Deployment" and key in objects:
                 history.setdefault(key, []).append(objects[key])
             objects[key] = doc
             print(f"{doc['kind'].lower()}/{doc['metadata']['name']} configured")
-        return 0
+        return fail(f"Error from server (Forbidden): {refused[0].lower()}s is forbidden") if refused else 0
     if verb == "get":
         key = f"{args[1].capitalize()}/{namespace}/{args[2]}"
         if key in objects:

@@ -78,7 +78,17 @@ def with_image(
 
 
 def apply(docs: list[dict[str, Any]]) -> None:
-    kubectl("apply", "-f", "-", stdin=yaml.safe_dump_all(docs))
+    """Every document through the API server's checks first (a dry run): one it refuses (an admission
+    webhook, RBAC on the autoscaler) changes nothing, where a plain apply would still apply the others, the
+    Deployment among them, and leave its rollout under way with no one to undo it."""
+    text = yaml.safe_dump_all(docs)
+    kubectl("apply", "--dry-run=server", "-f", "-", stdin=text)
+    kubectl("apply", "-f", "-", stdin=text)
+
+
+def check(paths: Paths, config: DeploySettings) -> None:
+    """The overlay as it is, through the API server's checks, before an image is built for it."""
+    kubectl("apply", "--dry-run=server", "-f", "-", stdin=yaml.safe_dump_all(rendered(paths, config)))
 
 
 def wait(namespace: str, name: str, timeout_s: int) -> None:
