@@ -2,6 +2,7 @@
 
 import json
 import time
+from pathlib import Path
 
 from {{ cookiecutter.package }}.serving.app import create_app
 from {{ cookiecutter.package }}.serving.prediction_log import REQUEST_ID, PredictionLog, files, request_id
@@ -96,3 +97,16 @@ def test_a_request_id_that_is_not_sensible_is_replaced():
     assert request_id("abc-1.2_3:4") == "abc-1.2_3:4"
     for bad in (None, "", "x" * 129, "a b", "<script>"):
         assert request_id(bad) != bad
+
+
+def test_a_log_that_cannot_be_written_is_said_once_and_the_service_answers_on(records, caplog, capsys):
+    """A full disk: every write fails. One warning, not logging's traceback for each line."""
+    log = PredictionLog(Path("/dev/full"), 1.0, 0, 0)
+    for index in range(5):
+        log.record(f"r{index}", "1", records[:20], [0.3] * 20, ["<=50K"] * 20)
+    log.close()
+
+    assert log.file.failures == 5  # one write a request, each failed
+    [warning] = [r.getMessage() for r in caplog.records if "prediction log" in r.getMessage()]
+    assert warning.startswith("prediction log /dev/full: a write failed (1 so far): ")
+    assert "Logging error" not in capsys.readouterr().err

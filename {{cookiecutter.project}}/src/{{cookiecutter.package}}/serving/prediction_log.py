@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import random
 import re
+import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
+log = logging.getLogger(__name__)
 
 REQUEST_ID = "X-Request-ID"
 VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -73,17 +76,35 @@ def files(path: Path) -> list[Path]:
     return sorted(rotated, key=lambda p: -int(p.suffix[1:])) + ([path] if path.is_file() else [])
 
 
+class _LogFile(RotatingFileHandler):
+    """A rotating file whose failed writes (a full disk) are counted and said once a minute in the service's
+    log, not each with logging's traceback: the service answers on, without its log for a while."""
+
+    def __init__(self, path: Path, max_bytes: int, backups: int) -> None:
+        super().__init__(path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
+        self.failures = 0
+        self.said_at = -60.0
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        self.failures += 1
+        if time.monotonic() - self.said_at >= 60:
+            self.said_at = time.monotonic()
+            error, where = sys.exc_info()[1], self.baseFilename
+            log.warning("prediction log %s: a write failed (%d so far): %s", where, self.failures, error)
+
+
 class PredictionLog:
-    """Writes a `sample_rate` share of requests to `path`, rotated past `max_bytes` into `backups` files."""
+    """Writes a `sample_rate` share of requests to `path`, rotated past `max_bytes` into `backups` files;
+    a request's lines in one write."""
 
     def __init__(self, path: Path, sample_rate: float, max_bytes: int, backups: int, seed: int | None = None):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.sample_rate = sample_rate
         self.random = random.Random(seed)
         self.logger = logging.Logger(f"predictions:{path}")  # not in logging's tree: nothing propagates
-        handler = RotatingFileHandler(path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        self.logger.addHandler(handler)
+        self.file = _LogFile(path, max_bytes, backups)
+        self.file.setFormatter(logging.Formatter("%(message)s"))
+        self.logger.addHandler(self.file)
 
     def record(
         self,
@@ -96,19 +117,22 @@ class PredictionLog:
         if self.sample_rate <= 0 or self.random.random() >= self.sample_rate:
             return
         now = round(time.time(), 3)
-        for index, (inputs, probability, label) in enumerate(
-            zip(records, probabilities, labels, strict=True)
-        ):
-            line = {
-                "time": now,
-                "request_id": request,
-                "index": index,
-                "model_version": version,
-                "inputs": inputs,
-                "probability": round(probability, 6),
-                "label": label,
-            }
-            self.logger.info(orjson.dumps(line).decode())
+        rows = enumerate(zip(records, probabilities, labels, strict=True))
+        lines = [
+            orjson.dumps(
+                {
+                    "time": now,
+                    "request_id": request,
+                    "index": index,
+                    "model_version": version,
+                    "inputs": inputs,
+                    "probability": round(probability, 6),
+                    "label": label,
+                }
+            )
+            for index, (inputs, probability, label) in rows
+        ]
+        self.logger.info(b"\n".join(lines).decode())  # one write, one rotation check
 
     def close(self) -> None:
         for handler in self.logger.handlers:
