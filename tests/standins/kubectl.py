@@ -10,8 +10,8 @@ is given in a JSON file instead of a cluster, and records every call:
     KUBECTL_STANDIN_REJECT  kinds whose `apply` the API server refuses (an admission webhook), dry runs too
     KUBECTL_REAL            the real kubectl, which `kustomize` is handed to (it needs no server)
 
-Applying a Deployment keeps its former pod template as a revision; `rollout undo` puts it back (and, as
-Kubernetes does, leaves the Deployment's own metadata as it is). Anything
+Applying a Deployment keeps its former state as a revision; `rollout undo` puts back its pod template and
+its annotations, as kubectl's rollback does. A server-side dry run checks and changes nothing. Anything
 else fails loudly, so a deploy that starts using another command shows up here first.
 """
 
@@ -45,7 +45,7 @@ def run(args: list[str], stdin: str, namespace: str, objects: dict, history: dic
     if verb == "apply" and args[1:4] == ["--dry-run=server", "-f", "-"]:
         docs = list(filter(None, yaml.safe_load_all(stdin)))
         if refused := [doc for doc in docs if doc["kind"] in rejected]:
-            return fail(f"Error from server (Forbidden): {refused[0]['kind'].lower()}s is forbidden (dry run)")
+            return fail(f"Error from server (Forbidden): {refused[0]['kind'].lower()}s is forbidden")
         for doc in docs:
             print(f"{doc['kind'].lower()}/{doc['metadata']['name']} configured (server dry run)")
         return 0
@@ -77,8 +77,10 @@ def run(args: list[str], stdin: str, namespace: str, objects: dict, history: dic
         if args[1] == "undo":
             if not history.get(key):
                 return fail(f'error: no rollout history found for deployment "{name}"')
-            # As the API server does: the pod template back, the Deployment's own metadata left as it is
-            objects[key]["spec"]["template"] = history[key].pop()["spec"]["template"]
+            # As kubectl's rollback does: the revision's pod template back, and its annotations
+            revision = history[key].pop()
+            objects[key]["spec"]["template"] = revision["spec"]["template"]
+            objects[key]["metadata"]["annotations"] = revision["metadata"].get("annotations", {})
             print(f"deployment.apps/{name} rolled back")
             return 0
         if name in os.environ.get("KUBECTL_STANDIN_FAIL", "").split(","):

@@ -18,8 +18,8 @@ DEPLOYMENT = {
 
 
 def test_an_undone_rollout_names_the_version_it_put_back():
-    """`rollout undo` restores the pod template and leaves the Deployment's metadata: the version read after
-    it is the one the restored pods run."""
+    """The version is read from the pod template, which every rollback restores (a rollout undo, a rollback
+    by hand with an earlier template): after one, it is the version the restored pods run."""
     first = with_image(DEPLOYMENT, "registry/service:v1", "1", "service", {})
     second = with_image(first, "registry/service:v2", "2", "service", {})
     assert version_and_image(second) == ("2", "registry/service:v2")
@@ -28,3 +28,10 @@ def test_an_undone_rollout_names_the_version_it_put_back():
     undone["spec"]["template"] = copy.deepcopy(first["spec"]["template"])  # what kubectl rollout undo does
 
     assert version_and_image(undone) == ("1", "registry/service:v1")
+
+
+def test_a_deployment_rolled_out_before_the_template_carried_the_version_still_names_it():
+    """Rolled out by an earlier version of this project, which annotated the Deployment itself."""
+    earlier = copy.deepcopy(DEPLOYMENT)
+    earlier["metadata"]["annotations"] = {"model-version": "4"}
+    assert version_and_image(earlier) == ("4", "none")

@@ -100,10 +100,11 @@ def test_a_request_id_that_is_not_sensible_is_replaced():
 
 
 def test_a_log_that_cannot_be_written_is_said_once_and_the_service_answers_on(records, caplog, capsys):
-    """A full disk: every write fails. One warning, not logging's traceback for each line."""
+    """A full disk: every write fails. One warning, not logging's traceback for each line; and closing the
+    log at shutdown does not fail on what a short write left in its buffer."""
     log = PredictionLog(Path("/dev/full"), 1.0, 0, 0)
-    for index in range(5):
-        log.record(f"r{index}", "1", records[:20], [0.3] * 20, ["<=50K"] * 20)
+    for index, rows in enumerate((1, 20, 1, 20, 1)):  # a short write fails on its flush, a long one at once
+        log.record(f"r{index}", "1", records[:rows], [0.3] * rows, ["<=50K"] * rows)
     log.close()
 
     assert log.file.failures == 5  # one write a request, each failed

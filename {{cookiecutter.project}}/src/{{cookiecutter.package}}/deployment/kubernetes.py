@@ -29,7 +29,7 @@ from .service import ServiceClient
 Say = Callable[[str], None]
 COLOURS = ("blue", "green")
 VERSION = "model-version"
-"""The annotation on a Deployment naming the model version it serves."""
+"""The annotation on a Deployment's pod template naming the model version its pods serve."""
 
 
 def kubectl(*arguments: str, stdin: str | None = None) -> str:
@@ -82,13 +82,11 @@ def apply(docs: list[dict[str, Any]]) -> None:
     webhook, RBAC on the autoscaler) changes nothing, where a plain apply would still apply the others, the
     Deployment among them, and leave its rollout under way with no one to undo it."""
     text = yaml.safe_dump_all(docs)
-    kubectl("apply", "--dry-run=server", "-f", "-", stdin=text)
+    try:
+        kubectl("apply", "--dry-run=server", "-f", "-", stdin=text)
+    except DeployError as refused:
+        raise DeployError(f"{refused} (in a server-side dry run: nothing was applied)") from None
     kubectl("apply", "-f", "-", stdin=text)
-
-
-def check(paths: Paths, config: DeploySettings) -> None:
-    """The overlay as it is, through the API server's checks, before an image is built for it."""
-    kubectl("apply", "--dry-run=server", "-f", "-", stdin=yaml.safe_dump_all(rendered(paths, config)))
 
 
 def wait(namespace: str, name: str, timeout_s: int) -> None:
@@ -110,10 +108,14 @@ def live(namespace: str, name: str) -> tuple[str | None, str | None]:
 
 
 def version_and_image(deployment: dict[str, Any]) -> tuple[str | None, str | None]:
-    """A Deployment's model version and image, both from its pod template (what a rollout undo restores)."""
+    """A Deployment's model version and image, both from its pod template, which every rollback restores;
+    the version from the Deployment's own annotations when the template has none (a rollout by an earlier
+    version of this project, which annotated there)."""
     template = deployment["spec"]["template"]
     [container, *_] = template["spec"]["containers"]
-    return (template["metadata"].get("annotations") or {}).get(VERSION), container.get("image")
+    version = (template["metadata"].get("annotations") or {}).get(VERSION)
+    earlier = (deployment["metadata"].get("annotations") or {}).get(VERSION)
+    return version or earlier, container.get("image")
 
 
 def live_colour(namespace: str) -> str | None:
@@ -123,7 +125,7 @@ def live_colour(namespace: str) -> str | None:
 
 
 def serving(paths: Paths, config: DeploySettings) -> tuple[str | None, str | None]:
-    """The model version the target serves now (its Deployment's annotation), and its image; None: none."""
+    """The model version the target serves now (its pods' annotation), and its image; None: none."""
     namespace = one(rendered(paths, config), "Deployment")["metadata"].get("namespace", "default")
     if config.strategy != "blue-green":
         return live(namespace, PROJECT)

@@ -127,8 +127,9 @@ PARITY = 1e-4
 
 
 def probe_records(contract: Contract, columns: list[str]) -> list[dict[str, Any]]:
-    """Records across the contract: each number at its minimum, middle and maximum, each category in turn,
-    and every column that may be missing, missing. What ONNX is checked on against scikit-learn at load."""
+    """Records across the contract: each number at its minimum, middle and maximum in turn, each category
+    in turn, and every column that may be missing, missing. What ONNX is checked on against scikit-learn at
+    load."""
 
     def value(name: str, step: int) -> Any:
         column = contract.columns[name]
@@ -137,10 +138,11 @@ def probe_records(contract: Contract, columns: list[str]) -> list[dict[str, Any]
             return choices[step % len(choices)]
         low = column.min if column.min is not None else 0.0
         high = column.max if column.max is not None else low + 100
-        number = low + (high - low) * step / 2
+        number = low + (high - low) * (step % 3) / 2
         return round(number) if column.type == "integer" else number
 
-    probes = [{name: value(name, step) for name in columns} for step in range(3)]
+    steps = max(3, *(len(contract.columns[name].values or ()) for name in columns))
+    probes = [{name: value(name, step) for name in columns} for step in range(steps)]
     missing = {name: None for name in columns if contract.columns[name].nullable}
     return [*probes, {**probes[1], **missing}] if missing else probes
 

@@ -8,6 +8,7 @@ training data and, when delayed labels arrive, joins them on the request id.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import re
@@ -87,6 +88,10 @@ class _LogFile(RotatingFileHandler):
 
     def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
         self.failures += 1
+        if self.stream is not None:  # bytes left in its buffer would fail again at close: dropped, reopened
+            with contextlib.suppress(OSError):
+                self.stream.close()
+            self.stream = None  # type: ignore[assignment]
         if time.monotonic() - self.said_at >= 60:
             self.said_at = time.monotonic()
             error, where = sys.exc_info()[1], self.baseFilename

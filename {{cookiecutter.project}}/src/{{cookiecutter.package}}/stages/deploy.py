@@ -92,7 +92,6 @@ def run(paths: Paths, stop: bool = False) -> None:
             before = local.serving(service)
         else:
             before, before_image = kubernetes.serving(paths, config)
-            kubernetes.check(paths, config)
         if config.target == "kubernetes" or config.image.push:
             built = image.build_and_push(paths, config, version, say)
         if config.target == "local":
