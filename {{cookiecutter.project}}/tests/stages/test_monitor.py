@@ -47,6 +47,22 @@ def test_served_data_like_trainings_holds_and_delayed_labels_give_live_quality_p
     assert "monitor: 800 logged records hold: largest PSI " in capsys.readouterr().out
 
 
+def test_both_shares_are_taken_at_the_threshold_in_params_yaml(champion, raw, log_predictions, capsys):
+    """The log's labels are the service's, at the threshold it ran with (0.5); params.yaml now says 0.3. The
+    served share is taken from the logged probabilities at 0.3, as the baseline is: comparing the labels'
+    share at 0.5 with the model's at 0.3 would be a shift that is not there."""
+    log_predictions(champion, raw.sample(n=800, random_state=7), champion.root / "served.jsonl")
+    champion.params.write_text(champion.params.read_text().replace("threshold: 0.5", "threshold: 0.3", 1))
+
+    assert main(["monitor", "--log", str(champion.root / "served.jsonl")]) == 0, capsys.readouterr().out
+
+    share = Monitoring.read(champion.monitoring).prediction_share
+    logged = [json.loads(line) for line in (champion.root / "served.jsonl").read_text().splitlines()]
+    assert share.served == round(sum(entry["probability"] >= 0.3 for entry in logged) / len(logged), 6)
+    assert share.served > sum(entry["label"] == ">50K" for entry in logged) / len(logged) + 0.05
+    assert abs(share.served - share.training) < 0.1
+
+
 def test_skewed_inputs_and_poor_live_quality_exit_1_naming_them(champion, raw, log_predictions, capsys):
     old = raw[raw["age"] >= 50].sample(n=400, random_state=1)
     served = log_predictions(champion, old)

@@ -33,6 +33,11 @@ GITHUB_ACTIONS_AUTHOR = "github-actions[bot]"
 """Who comments with a workflow's GITHUB_TOKEN (which may not read GET /user)."""
 
 
+def backoff(attempt: int) -> float:
+    """Seconds to wait after a failed attempt (a 5xx, no answer) before the next."""
+    return 2.0 * attempt
+
+
 class ForgeError(Exception):
     """The forge refused or failed: one line naming the request and the answer."""
 
@@ -195,7 +200,7 @@ class Api:
                 answer = _answer(error)
                 limited = _rate_limited(error)
                 lost = error.code >= 500 and not limited
-                wait = _retry_after(error) if limited else (2.0 * attempt if lost and retry_lost else None)
+                wait = _retry_after(error) if limited else (backoff(attempt) if lost and retry_lost else None)
                 if wait is None or attempt == ATTEMPTS:
                     hint = _hint(429 if limited else error.code)
                     failed = AnswerLostError if lost else ForgeError
@@ -205,7 +210,7 @@ class Api:
                 reason = getattr(error, "reason", error)
                 if attempt == ATTEMPTS or not retry_lost:
                     raise AnswerLostError(f"{shown}: no answer ({reason})") from None
-                self.sleep(2.0 * attempt)
+                self.sleep(backoff(attempt))
             except ValueError as error:  # a URL without a scheme, an answer that is not JSON
                 raise ForgeError(f"{shown}: {error}") from None
         raise AssertionError("unreachable")
@@ -336,7 +341,7 @@ def _create(
                 return f"created comment {landed} on {thread.name} (its answer was lost)"
             if attempt == ATTEMPTS:
                 raise
-            api.sleep(2.0 * attempt)
+            api.sleep(backoff(attempt))
             continue
         if "id" not in created:
             raise ForgeError(f"POST {urllib.parse.urlsplit(url).path}: the answer names no comment")
